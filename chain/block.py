@@ -1,0 +1,188 @@
+"""Blocks: a header, the transactions, their results, and a commit.
+
+The header commits to everything: the transactions (``tx_root``), what each
+did (``result_root``), the state after them (``state_root``), every earlier
+block (``history_root``, an RFC 9162 tree whose leaf 0 is the genesis hash and
+leaf i the hash of block i) and the validator set. The block hash is the
+profile hash of the header's canonical bytes. The commit carries validator
+signatures over that hash; it is not part of the hash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chain.crypto import CryptoProfile
+from chain.encoding import decode, encode
+from chain.errors import EncodingError, MalformedRecord, TxMalformed
+from chain.tx import Transaction
+
+VOTE_DOMAIN = "mulu/precommit/v1"
+"""The domain tag of the message validators sign to commit a block."""
+
+STATUS_OK = "ok"
+STATUS_REFUSED = "refused"
+
+
+def _check_fields(record: str, plain: Any, spec: tuple[tuple[str, type], ...]) -> list:
+    """Check a decoded record is a list of the named, typed fields."""
+    if type(plain) is not list or len(plain) != len(spec):
+        raise MalformedRecord(f"{record} must be a list of {len(spec)} fields", record=record)
+    for (name, kind), value in zip(spec, plain):
+        if type(value) is not kind:
+            raise MalformedRecord(f"{record}.{name} must be {kind.__name__}", record=record, field=name)
+    return plain
+
+
+@dataclass(frozen=True)
+class BlockHeader:
+    """What a block commits to; its hash is the block hash."""
+
+    chain_id: str
+    height: int
+    time: int  # milliseconds since 1970-01-01T00:00:00Z, block time for contracts
+    prev_hash: bytes
+    tx_root: bytes
+    result_root: bytes
+    state_root: bytes
+    history_root: bytes
+    validators_hash: bytes
+    proposer: str
+
+    SPEC = (("chain_id", str), ("height", int), ("time", int), ("prev_hash", bytes),
+            ("tx_root", bytes), ("result_root", bytes), ("state_root", bytes),
+            ("history_root", bytes), ("validators_hash", bytes), ("proposer", str))
+
+    def to_plain(self) -> list:
+        return [getattr(self, name) for name, _ in self.SPEC]
+
+    @classmethod
+    def from_plain(cls, plain: Any) -> "BlockHeader":
+        return cls(*_check_fields("header", plain, cls.SPEC))
+
+    def hash(self, profile: CryptoProfile) -> bytes:
+        return profile.hash(encode(self.to_plain()))
+
+
+@dataclass(frozen=True)
+class TxResult:
+    """What one transaction did: ``ok`` with events, or ``refused`` with the rule."""
+
+    tx_id: bytes
+    status: str
+    code: str = ""
+    message: str = ""
+    article: str = ""
+    field: str = ""
+    events: tuple = ()
+
+    SPEC = (("tx_id", bytes), ("status", str), ("code", str), ("message", str),
+            ("article", str), ("field", str), ("events", list))
+
+    def to_plain(self) -> list:
+        return [self.tx_id, self.status, self.code, self.message, self.article, self.field,
+                [list(e) for e in self.events]]
+
+    @classmethod
+    def from_plain(cls, plain: Any) -> "TxResult":
+        tx_id, status, code, message, article, field_, events = _check_fields("result", plain, cls.SPEC)
+        if status not in (STATUS_OK, STATUS_REFUSED):
+            raise MalformedRecord("result.status must be ok or refused", record="result", field="status")
+        for event in events:
+            if type(event) is not list or len(event) != 2 or type(event[0]) is not str or type(event[1]) is not dict:
+                raise MalformedRecord("an event is [type, attributes]", record="result", field="events")
+        return cls(tx_id, status, code, message, article, field_, tuple(tuple(e) for e in events))
+
+    @property
+    def ok(self) -> bool:
+        return self.status == STATUS_OK
+
+
+@dataclass(frozen=True)
+class CommitSig:
+    """One validator's signature over the vote for a block."""
+
+    validator: str
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class Commit:
+    """Signatures of validators holding more than two thirds of the power."""
+
+    height: int
+    round: int
+    block_hash: bytes
+    signatures: tuple[CommitSig, ...]
+
+    def to_plain(self) -> list:
+        return [self.height, self.round, self.block_hash,
+                [[s.validator, s.signature] for s in self.signatures]]
+
+    @classmethod
+    def from_plain(cls, plain: Any) -> "Commit":
+        height, round_, block_hash, sigs = _check_fields(
+            "commit", plain, (("height", int), ("round", int), ("block_hash", bytes), ("signatures", list)))
+        out = []
+        for sig in sigs:
+            if type(sig) is not list or len(sig) != 2 or type(sig[0]) is not str or type(sig[1]) is not bytes:
+                raise MalformedRecord("a commit signature is [validator, signature]", record="commit",
+                                      field="signatures")
+            out.append(CommitSig(sig[0], sig[1]))
+        return cls(height, round_, block_hash, tuple(out))
+
+
+def vote_bytes(chain_id: str, height: int, round_: int, block_hash: bytes) -> bytes:
+    """What a validator signs to commit ``block_hash`` at ``height``."""
+    return encode([VOTE_DOMAIN, chain_id, height, round_, block_hash])
+
+
+@dataclass(frozen=True)
+class Block:
+    """A header, its transactions and results, and (once final) its commit."""
+
+    header: BlockHeader
+    txs: tuple[Transaction, ...]
+    results: tuple[TxResult, ...]
+    commit: Commit | None = None
+
+    @property
+    def height(self) -> int:
+        return self.header.height
+
+    def to_plain(self) -> list:
+        return [self.header.to_plain(), [tx.to_plain() for tx in self.txs],
+                [r.to_plain() for r in self.results],
+                None if self.commit is None else self.commit.to_plain()]
+
+    def to_bytes(self) -> bytes:
+        return encode(self.to_plain())
+
+    @classmethod
+    def from_plain(cls, plain: Any) -> "Block":
+        if type(plain) is not list or len(plain) != 4:
+            raise MalformedRecord("a block is [header, txs, results, commit]", record="block")
+        header_p, txs_p, results_p, commit_p = plain
+        if type(txs_p) is not list or type(results_p) is not list:
+            raise MalformedRecord("block txs and results are lists", record="block", field="txs")
+        txs = []
+        for i, tx in enumerate(txs_p):
+            try:
+                txs.append(Transaction.from_plain(tx))
+            except TxMalformed as exc:
+                raise MalformedRecord(f"block tx {i}: {exc}", record="block", field=f"txs[{i}]") from None
+        return cls(
+            BlockHeader.from_plain(header_p),
+            tuple(txs),
+            tuple(TxResult.from_plain(r) for r in results_p),
+            None if commit_p is None else Commit.from_plain(commit_p),
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Block":
+        try:
+            plain = decode(data)
+        except EncodingError as exc:
+            raise MalformedRecord(f"block bytes: {exc.message}", record="block", encoding=exc.code) from None
+        return cls.from_plain(plain)

@@ -1,0 +1,209 @@
+"""Crypto profiles: the keys, signatures and hash a chain uses, chosen in genesis.
+
+A profile is one object with one interface (:class:`CryptoProfile`); nothing
+else in mulu names an algorithm. ``ed25519-sha256`` is the default profile.
+A chain never mixes profiles: the genesis names one and every key, signature
+and hash on that chain is of that profile.
+
+Key files are PEM (PKCS#8 for private keys, SubjectPublicKeyInfo for public
+ones), optionally encrypted with a passphrase.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Protocol
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from chain.errors import CryptoError, KeyFileError, UnknownProfile
+
+Hash32 = bytes
+PublicKey = bytes
+Signature = bytes
+
+
+class CryptoProfile(Protocol):
+    """What a chain needs of its cryptography."""
+
+    name: str
+    hash_size: int
+
+    def hash(self, data: bytes) -> Hash32:
+        """The profile's digest of ``data``."""
+
+    def generate(self) -> "PrivateKey":
+        """A fresh private key."""
+
+    def sign(self, handle: object, message: bytes) -> Signature:
+        """Sign ``message`` with the private key ``handle``."""
+
+    def public_bytes(self, handle: object) -> PublicKey:
+        """The raw public key of the private key ``handle``."""
+
+    def check_public_key(self, public_key: PublicKey) -> None:
+        """Raise :class:`CryptoError` unless ``public_key`` is a key of this profile."""
+
+    def verify(self, public_key: PublicKey, message: bytes, signature: Signature) -> bool:
+        """True when ``signature`` is ``public_key``'s signature of ``message``."""
+
+    def private_pem(self, handle: object, passphrase: bytes | None) -> bytes:
+        """A PKCS#8 PEM of the private key, encrypted when a passphrase is given."""
+
+    def public_pem(self, handle: object) -> bytes:
+        """A SubjectPublicKeyInfo PEM of the key's public half."""
+
+    def load_private_pem(self, pem: bytes, passphrase: bytes | None = None) -> "PrivateKey":
+        """Read a private key file of this profile."""
+
+    def public_key_from_pem(self, pem: bytes) -> PublicKey:
+        """Read a public key file of this profile as raw public key bytes."""
+
+
+@dataclass(frozen=True)
+class PrivateKey:
+    """A private key with its profile; signs messages."""
+
+    profile: "CryptoProfile"
+    handle: object
+
+    @property
+    def public_key(self) -> PublicKey:
+        return self.profile.public_bytes(self.handle)
+
+    @property
+    def key_id(self) -> str:
+        return key_id(self.profile, self.public_key)
+
+    def sign(self, message: bytes) -> Signature:
+        return self.profile.sign(self.handle, message)
+
+    def to_pem(self, passphrase: bytes | None = None) -> bytes:
+        return self.profile.private_pem(self.handle, passphrase)
+
+    def public_pem(self) -> bytes:
+        return self.profile.public_pem(self.handle)
+
+
+def key_id(profile: "CryptoProfile", public_key: PublicKey) -> str:
+    """A key's short, stable name: the first 8 bytes of its hash, in hex."""
+    return profile.hash(public_key)[:8].hex()
+
+
+class Ed25519Sha256:
+    """The default profile: Ed25519 signatures (RFC 8032), SHA-256 hashes."""
+
+    name = "ed25519-sha256"
+    hash_size = 32
+    public_key_size = 32
+    signature_size = 64
+
+    def __init__(self) -> None:
+        self._keys: dict[bytes, Ed25519PublicKey] = {}
+
+    def hash(self, data: bytes) -> Hash32:
+        return hashlib.sha256(data).digest()
+
+    def generate(self) -> PrivateKey:
+        return PrivateKey(self, Ed25519PrivateKey.generate())
+
+    def sign(self, handle: Ed25519PrivateKey, message: bytes) -> Signature:
+        return handle.sign(message)
+
+    def public_bytes(self, handle: Ed25519PrivateKey) -> PublicKey:
+        return handle.public_key().public_bytes_raw()
+
+    def _public(self, public_key: PublicKey) -> Ed25519PublicKey:
+        key = self._keys.get(public_key)
+        if key is None:
+            if len(public_key) != self.public_key_size:
+                raise CryptoError("Ed25519 public keys are 32 bytes", length=len(public_key))
+            try:
+                key = Ed25519PublicKey.from_public_bytes(public_key)
+            except ValueError as exc:
+                raise CryptoError(f"not an Ed25519 public key: {exc}") from None
+            if len(self._keys) > 100_000:
+                self._keys.clear()
+            self._keys[public_key] = key
+        return key
+
+    def check_public_key(self, public_key: PublicKey) -> None:
+        """Raise :class:`CryptoError` unless ``public_key`` is a key of this profile."""
+        self._public(public_key)
+
+    def verify(self, public_key: PublicKey, message: bytes, signature: Signature) -> bool:
+        # Verification releases the GIL, so callers may fan out over threads.
+        if len(signature) != self.signature_size:
+            return False
+        try:
+            self._public(public_key).verify(signature, message)
+        except (InvalidSignature, CryptoError):
+            return False
+        return True
+
+    def private_pem(self, handle: Ed25519PrivateKey, passphrase: bytes | None) -> bytes:
+        encryption = (
+            serialization.BestAvailableEncryption(passphrase)
+            if passphrase
+            else serialization.NoEncryption()
+        )
+        return handle.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+
+    def public_pem(self, handle: Ed25519PrivateKey) -> bytes:
+        return handle.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    def load_private_pem(self, pem: bytes, passphrase: bytes | None = None) -> PrivateKey:
+        try:
+            handle = serialization.load_pem_private_key(pem, password=passphrase or None)
+        except TypeError as exc:
+            # cryptography says TypeError for a missing or unexpected password.
+            raise KeyFileError(f"key file passphrase problem: {exc}") from None
+        except ValueError as exc:
+            raise KeyFileError(f"cannot read private key (wrong passphrase or not PEM): {exc}") from None
+        if not isinstance(handle, Ed25519PrivateKey):
+            raise KeyFileError(f"key file is not an {self.name} key", found=type(handle).__name__)
+        return PrivateKey(self, handle)
+
+    def public_key_from_pem(self, pem: bytes) -> PublicKey:
+        try:
+            key = serialization.load_pem_public_key(pem)
+        except ValueError as exc:
+            raise KeyFileError(f"cannot read public key: {exc}") from None
+        if not isinstance(key, Ed25519PublicKey):
+            raise KeyFileError(f"key file is not an {self.name} key", found=type(key).__name__)
+        return key.public_bytes_raw()
+
+
+_PROFILES = {Ed25519Sha256.name: Ed25519Sha256}
+_instances: dict[str, CryptoProfile] = {}
+
+
+def profile(name: str) -> CryptoProfile:
+    """The profile called ``name`` (one shared instance per name)."""
+    if name not in _PROFILES:
+        raise UnknownProfile(f"unknown crypto profile {name!r}", profile=name, known=sorted(_PROFILES))
+    if name not in _instances:
+        _instances[name] = _PROFILES[name]()
+    return _instances[name]
+
+
+def profile_names() -> list[str]:
+    return sorted(_PROFILES)
+
+
+def load_private_key_file(path: str, passphrase: str | None = None) -> PrivateKey:
+    """Read a PEM private key file of any known profile."""
+    with open(path, "rb") as f:
+        pem = f.read()
+    errors = []
+    for name in profile_names():
+        try:
+            return profile(name).load_private_pem(pem, passphrase.encode() if passphrase else None)
+        except KeyFileError as exc:
+            errors.append(exc.message)
+    raise KeyFileError(f"{path}: not a key of any known profile", path=path, reasons=errors)

@@ -1,0 +1,245 @@
+"""Block execution: the state transition, and the interface contracts implement.
+
+The ledger runs a block's transactions through a :class:`Machine` (the
+contract registry implements it; ``chain`` never imports ``contracts``). For
+each transaction, in order:
+
+1. admission, the same checks a node makes before its mempool: chain id, size,
+   known sender and active key (as of the block's start), signature, the
+   sender's next nonce, a known contract method with well-formed arguments. A
+   block holding a transaction that fails admission is invalid as a whole;
+2. the contract method, a pure function of (state view, transaction, context)
+   that returns writes and events, or raises :class:`RuleViolation`; a refusal
+   is recorded as the transaction's result and its writes are dropped;
+3. the sender's nonce advances either way.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Protocol, Sequence
+
+from chain.block import STATUS_OK, STATUS_REFUSED, TxResult
+from chain.crypto import CryptoProfile
+from chain.errors import (
+    BlockInvalid,
+    ChainIdMismatch,
+    NonceGap,
+    NonceReplayed,
+    RuleViolation,
+    SignatureInvalid,
+    TxRejected,
+    TxTooLarge,
+)
+from chain.genesis import Genesis
+from chain.tx import Transaction
+
+NONCE_PREFIX = "nonce/"
+
+
+def nonce_key(sender: str) -> str:
+    return NONCE_PREFIX + sender
+
+
+class StateView(Protocol):
+    """Read access to state as a contract sees it."""
+
+    def get(self, key: str) -> Any:
+        """The value at ``key`` or None."""
+
+
+@dataclass(frozen=True)
+class TxContext:
+    """What a contract may know about where it runs: block time only, no clock."""
+
+    chain_id: str
+    height: int
+    time: int
+    tx_id: bytes
+    sender: str
+    key_id: str
+    params: Mapping[str, int]
+    profile: CryptoProfile
+
+
+@dataclass
+class Effects:
+    """What a contract method returns: state writes and events."""
+
+    writes: dict[str, Any] = field(default_factory=dict)
+    events: list[tuple[str, dict]] = field(default_factory=list)
+
+
+class Machine(Protocol):
+    """The application the ledger executes (implemented by ``contracts``)."""
+
+    def genesis_writes(self, genesis: Genesis) -> dict[str, Any]:
+        """The initial state a genesis document defines; raises GenesisInvalid."""
+
+    def authenticate(self, view: StateView, tx: Transaction) -> bytes:
+        """The public key of ``tx``'s sender and key id; raises SenderUnknown/KeyUnknown."""
+
+    def admit(self, view: StateView, tx: Transaction) -> None:
+        """Static checks of the call (method known, arguments well formed, caller allowed)."""
+
+    def execute(self, view: StateView, tx: Transaction, ctx: TxContext) -> Effects:
+        """Run the call; raises RuleViolation to refuse."""
+
+
+class Overlay:
+    """A view of pending writes layered over a base view."""
+
+    __slots__ = ("base", "writes")
+
+    def __init__(self, base: StateView, writes: dict[str, Any] | None = None) -> None:
+        self.base = base
+        self.writes = {} if writes is None else writes
+
+    def get(self, key: str) -> Any:
+        if key in self.writes:
+            return self.writes[key]
+        return self.base.get(key)
+
+
+class SignatureChecker:
+    """Verifies signatures on a small thread pool and remembers verified tx ids.
+
+    pyca/cryptography releases the GIL while verifying, so threads give real
+    parallelism. A transaction verified at admission is not verified again
+    when its block executes on the same node.
+    """
+
+    def __init__(self, profile: CryptoProfile, threads: int = 2, memory: int = 200_000) -> None:
+        self.profile = profile
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="verify") if threads > 1 else None
+        self._verified: dict[bytes, None] = {}
+        self._memory = memory
+
+    def check_many(self, items: Sequence[tuple[bytes, bytes, Transaction]]) -> list[bool]:
+        """Verify ``(tx_id, public_key, tx)`` triples; True where the signature holds."""
+        todo = [(i, item) for i, item in enumerate(items) if item[0] not in self._verified]
+        out = [True] * len(items)
+        if not todo:
+            return out
+        verify = self.profile.verify
+
+        def one(item: tuple[bytes, bytes, Transaction]) -> bool:
+            _, public_key, tx = item
+            return verify(public_key, tx.signing_bytes(), tx.signature)
+
+        if self._pool is not None and len(todo) > 8:
+            chunks = max(1, len(todo) // 64)
+            oks = list(self._pool.map(one, [item for _, item in todo], chunksize=chunks))
+        else:
+            oks = [one(item) for _, item in todo]
+        for (i, item), ok in zip(todo, oks):
+            out[i] = ok
+            if ok:
+                self.remember(item[0])
+        return out
+
+    def remember(self, tx_id: bytes) -> None:
+        if len(self._verified) >= self._memory:
+            for old in list(self._verified)[: self._memory // 2]:
+                del self._verified[old]
+        self._verified[tx_id] = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+
+
+@dataclass
+class Execution:
+    """The outcome of executing a block's transactions over a state."""
+
+    results: list[TxResult]
+    writes: dict[str, Any]
+
+
+def check_nonce(view: StateView, tx: Transaction) -> None:
+    expected = (view.get(nonce_key(tx.sender)) or 0) + 1
+    if tx.nonce < expected:
+        raise NonceReplayed(f"nonce {tx.nonce} already used; next is {expected}",
+                            sender=tx.sender, nonce=tx.nonce, expected=expected)
+    if tx.nonce > expected:
+        raise NonceGap(f"nonce {tx.nonce} skips ahead; next is {expected}",
+                       sender=tx.sender, nonce=tx.nonce, expected=expected)
+
+
+def admit_static(genesis: Genesis, params: Mapping[str, int], tx: Transaction) -> None:
+    """The checks that need no state: chain id and size."""
+    if tx.chain_id != genesis.chain_id:
+        raise ChainIdMismatch(f"transaction is for chain {tx.chain_id!r}, this is {genesis.chain_id!r}",
+                              expected=genesis.chain_id, got=tx.chain_id)
+    size = len(tx.to_bytes())
+    if size > params["max_tx_bytes"]:
+        raise TxTooLarge(f"transaction is {size} bytes; the limit is {params['max_tx_bytes']}",
+                         size=size, limit=params["max_tx_bytes"])
+
+
+def execute_txs(
+    machine: Machine,
+    genesis: Genesis,
+    params: Mapping[str, int],
+    base: StateView,
+    signatures: SignatureChecker,
+    txs: Sequence[Transaction],
+    height: int,
+    time: int,
+    on_reject: Callable[[int, TxRejected], None] | None = None,
+) -> tuple[Execution, list[Transaction]]:
+    """Execute ``txs`` in order over ``base``; return the execution and the txs kept.
+
+    Without ``on_reject`` any admission failure makes the block invalid
+    (:class:`BlockInvalid`); with it (when building a proposal) the failing
+    transaction is reported and left out.
+    """
+    profile = genesis.profile
+    ids = [tx.tx_id(profile) for tx in txs]
+    keys: list[bytes | None] = []
+    for i, tx in enumerate(txs):
+        try:
+            admit_static(genesis, params, tx)
+            keys.append(machine.authenticate(base, tx))
+        except TxRejected as exc:
+            keys.append(None)
+            _reject(on_reject, i, exc)
+    checks = [(ids[i], keys[i], tx) for i, tx in enumerate(txs) if keys[i] is not None]
+    oks = iter(signatures.check_many(checks))
+    valid = [keys[i] is not None and next(oks) for i in range(len(txs))]
+
+    writes: dict[str, Any] = {}
+    block_view = Overlay(base, writes)
+    results: list[TxResult] = []
+    kept: list[Transaction] = []
+    for i, tx in enumerate(txs):
+        if keys[i] is None:
+            continue
+        try:
+            if not valid[i]:
+                raise SignatureInvalid("signature does not verify", sender=tx.sender, key_id=tx.key_id)
+            check_nonce(block_view, tx)
+            machine.admit(block_view, tx)
+        except TxRejected as exc:
+            _reject(on_reject, i, exc)
+            continue
+        ctx = TxContext(genesis.chain_id, height, time, ids[i], tx.sender, tx.key_id, params, profile)
+        try:
+            effects = machine.execute(block_view, tx, ctx)
+        except RuleViolation as exc:
+            results.append(TxResult(ids[i], STATUS_REFUSED, exc.code, exc.message, exc.article, exc.field))
+        else:
+            writes.update(effects.writes)
+            results.append(TxResult(ids[i], STATUS_OK, events=tuple(effects.events)))
+        writes[nonce_key(tx.sender)] = tx.nonce
+        kept.append(tx)
+    return Execution(results, writes), kept
+
+
+def _reject(on_reject: Callable[[int, TxRejected], None] | None, index: int, exc: TxRejected) -> None:
+    if on_reject is None:
+        raise BlockInvalid(f"transaction {index} cannot enter a block: {exc.message}",
+                           field=f"txs[{index}]", reason=exc.code, **exc.details)
+    on_reject(index, exc)

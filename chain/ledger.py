@@ -1,0 +1,292 @@
+"""The ledger: blocks, state and proofs in one store, advanced one block at a time.
+
+The state transition reads in order: build or receive a block, execute its
+transactions (:mod:`chain.execution`), recompute its roots and compare them
+with the header, check its commit, and only then append it. Appending is one
+atomic store batch holding the block, its transaction index, the state
+versions, the state-tree nodes, the history-tree nodes and the new tip: a
+crash leaves the previous block as the tip or the new one, never a mixture.
+
+Store prefixes: ``G`` genesis, ``tip``, ``B`` blocks by height, ``T`` tx id →
+location, ``c``/``v`` state (:mod:`chain.state`), ``N`` state-tree nodes,
+``M`` history-tree nodes, ``H`` block hashes by height.
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Sequence
+
+from chain import merkle
+from chain.archive import write_archive
+from chain.block import Block, BlockHeader, Commit, CommitSig, vote_bytes
+from chain.encoding import decode_trusted, encode
+from chain.errors import BlockInvalid, GenesisInvalid, NotFound, StoreCorrupt, TxRejected
+from chain.execution import Execution, Machine, SignatureChecker, execute_txs
+from chain.genesis import Genesis
+from chain.state import StateReader, check_key, version_writes
+from chain.statetree import StateTree
+from chain.store import Store
+from chain.tx import Transaction
+
+PARAMS_KEY = "chain/params"
+_H = struct.Struct(">Q")
+
+
+@dataclass
+class Proposal:
+    """A block that has been executed but not yet appended, with what appending writes."""
+
+    block: Block
+    puts: list[tuple[bytes, bytes | None]] = field(repr=False)
+    rejected: list[tuple[Transaction, TxRejected]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Tip:
+    height: int
+    hash: bytes
+    time: int
+
+
+class Ledger:
+    """One chain's blocks and state in a :class:`Store`, executed by a :class:`Machine`."""
+
+    def __init__(self, store: Store, genesis: Genesis, machine: Machine, *, verify_threads: int = 2) -> None:
+        self.store = store
+        self.genesis = genesis
+        self.machine = machine
+        self.profile = genesis.profile
+        self.state = StateReader(store, self.profile)
+        self.signatures = SignatureChecker(self.profile, verify_threads)
+        self.lock = threading.RLock()
+        self._tree = StateTree(self.profile.hash, lambda k: store.get(b"N" + k))
+        stored = store.get(b"G")
+        if stored is None:
+            self._write_genesis()
+        elif stored != encode(genesis.doc):
+            raise GenesisInvalid("this store holds a chain with another genesis", chain_id=genesis.chain_id)
+        raw_tip = store.get(b"tip")
+        if raw_tip is None:
+            raise StoreCorrupt("the store has a genesis but no tip")
+        height, tip_hash, tip_time = decode_trusted(raw_tip)
+        self.tip = Tip(height, tip_hash, tip_time)
+        self.history = merkle.HistoryTree(self.profile.hash, self._history_node, height + 1)
+        self.params: dict[str, int] = self.state.get(PARAMS_KEY)
+
+    # --- genesis -------------------------------------------------------------
+
+    def _write_genesis(self) -> None:
+        g = self.genesis
+        writes = dict(self.machine.genesis_writes(g))
+        writes[PARAMS_KEY] = dict(g.params)
+        puts, updates = version_writes(self.state, self.profile, 0, writes)
+        _, nodes = self._tree.apply(None, 0, updates)
+        history = merkle.HistoryTree(self.profile.hash, self._history_node, 0)
+        puts += [(b"N" + k, v) for k, v in nodes]
+        puts += self._history_puts(history, 0, g.hash)
+        puts.append((b"G", encode(g.doc)))
+        puts.append((b"tip", encode([0, g.hash, g.genesis_time])))
+        self.store.write(puts)
+
+    def _history_puts(self, history: merkle.HistoryTree, height: int, block_hash: bytes) -> list:
+        """Append ``block_hash`` as leaf ``height`` of the history tree; the puts that store it."""
+        nodes = history.append(merkle.leaf_hash(self.profile.hash, block_hash))
+        puts = [(b"M" + merkle.node_key(*pos), h) for pos, h in nodes]
+        puts.append((b"H" + _H.pack(height), block_hash))
+        return puts
+
+    def _history_node(self, level: int, index: int) -> bytes | None:
+        return self.store.get(b"M" + merkle.node_key(level, index))
+
+    # --- the state transition -----------------------------------------------
+
+    def propose(self, txs: Sequence[Transaction], time: int, proposer: str) -> Proposal:
+        """Execute candidate ``txs`` as the next block, leaving out those that fail admission."""
+        rejected: list[tuple[Transaction, TxRejected]] = []
+        with self.lock:
+            time = self.genesis.block_time(self.tip.height + 1, max(time, self.tip.time + 1))
+            execution, kept = execute_txs(
+                self.machine, self.genesis, self.params, self.state, self.signatures, txs,
+                self.tip.height + 1, time, on_reject=lambda i, exc: rejected.append((txs[i], exc)))
+            header, puts = self._seal(execution, kept, time, proposer)
+            return Proposal(Block(header, tuple(kept), tuple(execution.results)), puts, rejected)
+
+    def process(self, block: Block) -> Proposal:
+        """Re-execute a received block and check every header field against the result."""
+        with self.lock:
+            h = block.header
+            expect = {"chain_id": self.genesis.chain_id, "height": self.tip.height + 1,
+                      "prev_hash": self.tip.hash}
+            for name, value in expect.items():
+                if getattr(h, name) != value:
+                    raise BlockInvalid(f"header.{name} is {getattr(h, name)!r}, expected {value!r}",
+                                       height=h.height, field=f"header.{name}")
+            self._check_time(h)
+            execution, _ = execute_txs(self.machine, self.genesis, self.params, self.state,
+                                       self.signatures, block.txs, h.height, h.time)
+            header, puts = self._seal(execution, list(block.txs), h.time, h.proposer)
+            if tuple(execution.results) != block.results:
+                bad = next(i for i, (a, b) in enumerate(zip(execution.results, block.results)) if a != b) \
+                    if len(execution.results) == len(block.results) else len(block.results)
+                raise BlockInvalid("block results differ from re-execution", height=h.height,
+                                   field=f"results[{bad}]")
+            for name, _ in BlockHeader.SPEC:
+                if getattr(header, name) != getattr(h, name):
+                    raise BlockInvalid(f"header.{name} differs from re-execution", height=h.height,
+                                       field=f"header.{name}")
+            return Proposal(block, puts)
+
+    def _check_time(self, h: BlockHeader) -> None:
+        if self.genesis.clock.mode == "scripted":
+            ok = h.time == self.genesis.clock.scripted_time(h.height)
+        else:
+            ok = h.time > self.tip.time
+        if not ok:
+            raise BlockInvalid("header.time breaks the chain's clock", height=h.height, field="header.time")
+        if h.proposer not in {v.name for v in self.genesis.validators}:
+            raise BlockInvalid("header.proposer is not a validator", height=h.height, field="header.proposer")
+
+    def _seal(self, execution: Execution, txs: list[Transaction], time: int,
+              proposer: str) -> tuple[BlockHeader, list[tuple[bytes, bytes | None]]]:
+        """Compute a block's roots and the store writes that append it."""
+        height = self.tip.height + 1
+        h = self.profile.hash
+        puts, updates = version_writes(self.state, self.profile, height, execution.writes)
+        state_root, nodes = self._tree.apply(height - 1, height, updates)
+        puts += [(b"N" + k, v) for k, v in nodes]
+        tx_leaves = [merkle.leaf_hash(h, tx.to_bytes()) for tx in txs]
+        result_leaves = [merkle.leaf_hash(h, encode(r.to_plain())) for r in execution.results]
+        header = BlockHeader(
+            chain_id=self.genesis.chain_id, height=height, time=time, prev_hash=self.tip.hash,
+            tx_root=merkle.root(h, tx_leaves), result_root=merkle.root(h, result_leaves),
+            state_root=state_root, history_root=self.history.root(height),
+            validators_hash=self.genesis.validators_hash(), proposer=proposer)
+        for i, r in enumerate(execution.results):
+            puts.append((b"T" + r.tx_id, encode([height, i])))
+        return header, puts
+
+    def check_commit(self, header: BlockHeader, commit: Commit) -> None:
+        check_commit(self.genesis, header, commit)
+
+    def append(self, proposal: Proposal, commit: Commit) -> Block:
+        """Append an executed block with its commit, in one atomic write."""
+        with self.lock:
+            block = Block(proposal.block.header, proposal.block.txs, proposal.block.results, commit)
+            header = block.header
+            if header.height != self.tip.height + 1 or header.prev_hash != self.tip.hash:
+                raise BlockInvalid("block does not extend the tip", height=header.height, field="header.height")
+            self.check_commit(header, commit)
+            block_hash = header.hash(self.profile)
+            puts = list(proposal.puts)
+            puts.append((b"B" + _H.pack(header.height), block.to_bytes()))
+            history = merkle.HistoryTree(self.profile.hash, self._history_node, self.history.size)
+            puts += self._history_puts(history, header.height, block_hash)
+            puts.append((b"tip", encode([header.height, block_hash, header.time])))
+            self.store.write(puts)
+            self.history = history
+            self.tip = Tip(header.height, block_hash, header.time)
+            self.params = self.state.get(PARAMS_KEY)
+            return block
+
+    # --- reads ---------------------------------------------------------------
+
+    def block(self, height: int) -> Block:
+        raw = self.store.get(b"B" + _H.pack(height)) if height >= 1 else None
+        if raw is None:
+            raise NotFound(f"no block at height {height}", code="BLOCK_NOT_FOUND", height=height)
+        return Block.from_plain(decode_trusted(raw))
+
+    def raw_blocks(self, upto: int) -> Iterator[bytes]:
+        """The stored bytes of blocks 1..``upto``, in order."""
+        for height in range(1, upto + 1):
+            raw = self.store.get(b"B" + _H.pack(height))
+            if raw is None:
+                raise StoreCorrupt(f"block {height} is missing from the store", height=height)
+            yield raw
+
+    def export(self, out) -> int:
+        """Write the chain as one archive file (see :mod:`chain.archive`)."""
+        tip = self.tip
+        return write_archive(out, self.genesis.doc, self.raw_blocks(tip.height), (tip.height, tip.hash))
+
+    def block_hash(self, height: int) -> bytes:
+        """The hash of block ``height`` (the genesis hash at 0)."""
+        if not 0 <= height <= self.tip.height:
+            raise NotFound(f"no block at height {height}", code="BLOCK_NOT_FOUND", height=height)
+        return self.store.get(b"H" + _H.pack(height))
+
+    def locate(self, tx_id: bytes) -> tuple[int, int]:
+        raw = self.store.get(b"T" + tx_id)
+        if raw is None:
+            raise NotFound("no committed transaction with this id", code="TX_NOT_FOUND", tx_id=tx_id.hex())
+        height, index = decode_trusted(raw)
+        return height, index
+
+    def transaction(self, tx_id: bytes) -> tuple[Block, int]:
+        """The block holding ``tx_id`` and its index there."""
+        height, index = self.locate(tx_id)
+        return self.block(height), index
+
+    def tx_proof(self, tx_id: bytes) -> dict[str, Any]:
+        """Everything needed to check offline that ``tx_id`` is in a committed block."""
+        block, index = self.transaction(tx_id)
+        h = self.profile.hash
+        tx_leaves = [merkle.leaf_hash(h, tx.to_bytes()) for tx in block.txs]
+        result_leaves = [merkle.leaf_hash(h, encode(r.to_plain())) for r in block.results]
+        return {
+            "height": block.height, "index": index, "size": len(block.txs),
+            "tx": block.txs[index].to_bytes(), "result": encode(block.results[index].to_plain()),
+            "tx_path": merkle.inclusion_proof(h, tx_leaves, index),
+            "result_path": merkle.inclusion_proof(h, result_leaves, index),
+            "header": block.header.to_plain(), "commit": block.commit.to_plain(),
+        }
+
+    def state_proof(self, key: str, height: int | None = None) -> dict[str, Any]:
+        """A record's version at ``height`` (default: tip) with a state-tree proof."""
+        height = self.tip.height if height is None else height
+        if not 0 <= height <= self.tip.height:
+            raise NotFound(f"no state at height {height}", code="BLOCK_NOT_FOUND", height=height)
+        version = self.state.version(key, height)
+        proof = self._tree.prove(height, self.profile.hash(check_key(key)))
+        return {"key": key, "height": height, "record": None if version is None else version.raw,
+                "proof": proof.to_plain()}
+
+    def close(self) -> None:
+        self.signatures.close()
+        self.store.close()
+
+
+def sign_commit(ledger: Ledger, header: BlockHeader, validator: str, key: Callable[[bytes], bytes],
+                round_: int = 0) -> Commit:
+    """A commit for ``header`` signed by one validator (what solo consensus does)."""
+    block_hash = header.hash(ledger.profile)
+    message = vote_bytes(ledger.genesis.chain_id, header.height, round_, block_hash)
+    return Commit(header.height, round_, block_hash, (CommitSig(validator, key(message)),))
+
+
+def check_commit(genesis: Genesis, header: BlockHeader, commit: Commit) -> None:
+    """A commit must carry signatures of more than 2/3 of the validators' power."""
+    block_hash = header.hash(genesis.profile)
+    where = {"height": header.height}
+    if commit.height != header.height or commit.block_hash != block_hash:
+        raise BlockInvalid("commit is for another block", field="commit.block_hash", **where)
+    validators = {v.name: v for v in genesis.validators}
+    total = sum(v.power for v in validators.values())
+    message = vote_bytes(genesis.chain_id, header.height, commit.round, block_hash)
+    power, seen = 0, set()
+    for i, sig in enumerate(commit.signatures):
+        v = validators.get(sig.validator)
+        if v is None or sig.validator in seen:
+            raise BlockInvalid("commit signer is unknown or repeated",
+                               field=f"commit.signatures[{i}].validator", **where)
+        if not genesis.profile.verify(v.public_key, message, sig.signature):
+            raise BlockInvalid("commit signature does not verify",
+                               field=f"commit.signatures[{i}].signature", **where)
+        seen.add(sig.validator)
+        power += v.power
+    if 3 * power <= 2 * total:
+        raise BlockInvalid("commit lacks more than 2/3 of the voting power",
+                           field="commit.signatures", power=power, total=total, **where)

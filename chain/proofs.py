@@ -1,0 +1,91 @@
+"""Offline checks of the proofs a node hands out, trusting only the genesis.
+
+A proof carries a block header and its commit; the commit is checked against
+the genesis validators, then the Merkle path against the header's root:
+
+* a transaction proof: the transaction and its result, each with an RFC 9162
+  inclusion path to ``tx_root`` / ``result_root``;
+* a state proof: a record's version (or its absence) with a state-tree path
+  to ``state_root``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chain import merkle
+from chain.block import BlockHeader, Commit, TxResult
+from chain.encoding import decode, encode
+from chain.errors import MuluError, ProofInvalid
+from chain.genesis import Genesis
+from chain.ledger import check_commit
+from chain.statetree import StateProof, verify_state_proof
+from chain.tx import Transaction
+
+
+def _header(genesis: Genesis, proof: dict[str, Any]) -> BlockHeader:
+    try:
+        header = BlockHeader.from_plain(proof["header"])
+        commit = Commit.from_plain(proof["commit"])
+        if header.chain_id != genesis.chain_id:
+            raise ProofInvalid("the proof is for another chain", chain_id=header.chain_id)
+        check_commit(genesis, header, commit)
+    except KeyError as exc:
+        raise ProofInvalid(f"the proof lacks {exc}") from None
+    except ProofInvalid:
+        raise
+    except MuluError as exc:
+        raise ProofInvalid(f"the proof's header is not committed: {exc.message}", **exc.details) from None
+    return header
+
+
+def verify_tx(genesis: Genesis, proof: dict[str, Any]) -> dict[str, Any]:
+    """Check a transaction proof; return what it proves."""
+    h = genesis.profile.hash
+    header = _header(genesis, proof)
+    try:
+        tx = Transaction.from_bytes(proof["tx"])
+        result = TxResult.from_plain(decode(proof["result"]))
+        index, size = proof["index"], proof["size"]
+        tx_path, result_path = proof["tx_path"], proof["result_path"]
+    except (KeyError, TypeError, MuluError) as exc:
+        raise ProofInvalid(f"malformed transaction proof: {exc}") from None
+    merkle.verify_inclusion(h, index, size, merkle.leaf_hash(h, tx.to_bytes()), tx_path, header.tx_root)
+    merkle.verify_inclusion(h, index, size, merkle.leaf_hash(h, encode(result.to_plain())), result_path,
+                            header.result_root)
+    if result.tx_id != tx.tx_id(genesis.profile):
+        raise ProofInvalid("the result belongs to another transaction")
+    return {"type": "tx", "height": header.height, "time": header.time, "tx_id": result.tx_id.hex(),
+            "sender": tx.sender, "call": f"{tx.contract}.{tx.method}", "status": result.status,
+            "code": result.code}
+
+
+def verify_state(genesis: Genesis, proof: dict[str, Any]) -> dict[str, Any]:
+    """Check a state proof; return the record it proves (or its absence)."""
+    h = genesis.profile.hash
+    header = _header(genesis, proof)
+    try:
+        key, record, height = proof["key"], proof["record"], proof["height"]
+        tree_proof = StateProof.from_plain(proof["proof"])
+    except (KeyError, TypeError, MuluError) as exc:
+        raise ProofInvalid(f"malformed state proof: {exc}") from None
+    if height != header.height:
+        raise ProofInvalid("the proof's height differs from its header", height=height)
+    value = None
+    if record is not None:
+        version_height, value, _ = decode(record)
+        if version_height > height:
+            raise ProofInvalid("the record is newer than the header")
+    value_hash = None if value is None else h(record)
+    verify_state_proof(h, header.state_root, h(key.encode()), value_hash, tree_proof)
+    return {"type": "state", "height": height, "key": key, "present": value is not None, "value": value}
+
+
+def verify(genesis: Genesis, proof: dict[str, Any]) -> dict[str, Any]:
+    """Check a proof of either kind (by its ``type``)."""
+    kind = proof.get("type")
+    if kind == "tx":
+        return verify_tx(genesis, proof)
+    if kind == "state":
+        return verify_state(genesis, proof)
+    raise ProofInvalid(f"unknown proof type {kind!r}")

@@ -1,0 +1,137 @@
+"""Versioned state: every version of every record, readable as of any height.
+
+State keys are strings such as ``identity/member/<uscc>``; values are anything
+the canonical encoding carries, or ``None`` for "deleted". A block's writes
+make one new *version record* per written key::
+
+    [height, value, prev_version_hash]
+
+where ``prev_version_hash`` is the profile hash of the key's previous version
+record (32 zero bytes for the first), so each record's history is a hash chain.
+The state tree commits to the hash of each key's current version record.
+
+Store layout (prefixes of :mod:`chain.ledger`'s store):
+
+* ``c`` + key → the current version record (one read for current values);
+* ``v`` + key + ``\\x00`` + height (8 bytes BE) → every version record.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping
+
+from chain.crypto import CryptoProfile
+from chain.encoding import decode_trusted, encode
+from chain.errors import BadRequest
+from chain.store import Store
+
+CURRENT = b"c"
+VERSIONS = b"v"
+ZERO_HASH = bytes(32)
+_HEIGHT = struct.Struct(">Q")
+
+
+def check_key(key: str) -> bytes:
+    """The bytes of a state key; keys are non-empty text without NUL."""
+    if type(key) is not str or not key or "\x00" in key or len(key) > 512:
+        raise BadRequest("a state key is non-empty text without NUL, at most 512 characters", key=repr(key)[:80])
+    return key.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of a record: its height, value and link to the one before."""
+
+    key: str
+    height: int
+    value: Any
+    prev_hash: bytes
+    raw: bytes
+
+    def to_public(self, profile: CryptoProfile) -> dict:
+        return {"key": self.key, "height": self.height, "value": self.value,
+                "deleted": self.value is None, "prev_hash": self.prev_hash.hex(),
+                "hash": profile.hash(self.raw).hex()}
+
+
+def version_key(key_bytes: bytes, height: int) -> bytes:
+    return VERSIONS + key_bytes + b"\x00" + _HEIGHT.pack(height)
+
+
+class StateReader:
+    """Reads of committed state from a store: current, as of a height, history."""
+
+    def __init__(self, store: Store, profile: CryptoProfile) -> None:
+        self._store = store
+        self._profile = profile
+
+    def record(self, key: str) -> bytes | None:
+        """The raw current version record of ``key``, or None."""
+        return self._store.get(CURRENT + check_key(key))
+
+    def get(self, key: str) -> Any:
+        """The current value of ``key`` (None when absent or deleted)."""
+        raw = self._store.get(CURRENT + check_key(key))
+        return None if raw is None else decode_trusted(raw)[1]
+
+    def version(self, key: str, height: int | None = None) -> Version | None:
+        """The version of ``key`` in force at ``height`` (the latest if None)."""
+        kb = check_key(key)
+        if height is None:
+            raw = self._store.get(CURRENT + kb)
+        else:
+            raw = next((v for _, v in self._store.items(
+                VERSIONS + kb + b"\x00", stop=version_key(kb, height + 1), reverse=True)), None)
+        return None if raw is None else _version(key, raw)
+
+    def history(self, key: str, *, start: int = 0, limit: int = 100) -> list[Version]:
+        """Versions of ``key`` from height ``start`` on, oldest first."""
+        kb = check_key(key)
+        out = []
+        for _, raw in self._store.items(VERSIONS + kb + b"\x00", start=version_key(kb, start)):
+            out.append(_version(key, raw))
+            if len(out) >= limit:
+                break
+        return out
+
+    def keys(self, prefix: str, *, after: str = "", limit: int = 100) -> Iterator[tuple[str, Any]]:
+        """Current (not deleted) records whose key starts with ``prefix``, in key order."""
+        start = CURRENT + (after.encode() + b"\x00" if after else prefix.encode())
+        count = 0
+        for k, raw in self._store.items(CURRENT + prefix.encode(), start=start):
+            value = decode_trusted(raw)[1]
+            if value is None:
+                continue
+            yield k[1:].decode(), value
+            count += 1
+            if count >= limit:
+                return
+
+
+def _version(key: str, raw: bytes) -> Version:
+    height, value, prev = decode_trusted(raw)
+    return Version(key, height, value, prev, raw)
+
+
+def version_writes(reader: StateReader, profile: CryptoProfile, height: int,
+                   writes: Mapping[str, Any]) -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes | None]]]:
+    """Turn one block's writes into store puts and state-tree updates.
+
+    Returns ``(puts, tree_updates)``: the ``c``/``v`` records to store, and
+    ``(key_hash, record_hash | None)`` pairs sorted by key hash for the tree.
+    """
+    h = profile.hash
+    puts: list[tuple[bytes, bytes]] = []
+    updates: list[tuple[bytes, bytes | None]] = []
+    for key in sorted(writes):
+        kb = check_key(key)
+        prev_raw = reader.record(key)
+        prev_hash = ZERO_HASH if prev_raw is None else h(prev_raw)
+        raw = encode([height, writes[key], prev_hash])
+        puts.append((CURRENT + kb, raw))
+        puts.append((version_key(kb, height), raw))
+        updates.append((h(kb), None if writes[key] is None else h(raw)))
+    updates.sort(key=lambda u: u[0])
+    return puts, updates

@@ -1,0 +1,127 @@
+"""The key-value store behind a node: one interface, two implementations.
+
+:class:`LevelStore` keeps data in LevelDB (plyvel) in the node's home folder;
+:class:`MemoryStore` keeps it in a sorted map for tests and simulations. Both
+write through :meth:`Store.write`, one atomic batch: a crash leaves either all
+of a batch or none of it, which is what lets a block, its results, its state
+writes and its indexes land together.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator, Protocol
+
+from sortedcontainers import SortedDict
+
+from chain.errors import StorageError, StoreCorrupt
+
+Batch = Iterable[tuple[bytes, bytes | None]]
+"""Puts and deletes in order: ``(key, value)`` puts, ``(key, None)`` deletes."""
+
+
+class Store(Protocol):
+    """Ordered bytes → bytes map with atomic batches."""
+
+    def get(self, key: bytes) -> bytes | None:
+        """The value at ``key``, or None."""
+
+    def write(self, batch: Batch) -> None:
+        """Apply puts and deletes atomically (all or nothing, durable on return)."""
+
+    def items(
+        self, prefix: bytes = b"", *, start: bytes | None = None, stop: bytes | None = None, reverse: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """Items whose key starts with ``prefix`` and lies in [start, stop), in key order."""
+
+    def close(self) -> None:
+        """Release the store."""
+
+
+def _bounds(prefix: bytes, start: bytes | None, stop: bytes | None) -> tuple[bytes, bytes | None]:
+    lo = prefix if start is None or start < prefix else start
+    hi = _prefix_end(prefix)
+    if stop is not None and (hi is None or stop < hi):
+        hi = stop
+    return lo, hi
+
+
+def _prefix_end(prefix: bytes) -> bytes | None:
+    """The smallest key greater than every key starting with ``prefix``."""
+    trimmed = prefix.rstrip(b"\xff")
+    if not trimmed:
+        return None
+    return trimmed[:-1] + bytes([trimmed[-1] + 1])
+
+
+class MemoryStore:
+    """An in-memory :class:`Store`, for tests and the network simulator."""
+
+    def __init__(self) -> None:
+        self._data: SortedDict = SortedDict()
+        self.closed = False
+
+    def get(self, key: bytes) -> bytes | None:
+        return self._data.get(key)
+
+    def write(self, batch: Batch) -> None:
+        items = list(batch)
+        for key, value in items:
+            if not isinstance(key, bytes) or not (value is None or isinstance(value, bytes)):
+                raise StorageError("store keys and values are bytes", key=repr(key)[:80])
+        for key, value in items:
+            if value is None:
+                self._data.pop(key, None)
+            else:
+                self._data[key] = value
+
+    def items(self, prefix=b"", *, start=None, stop=None, reverse=False):
+        lo, hi = _bounds(prefix, start, stop)
+        keys = self._data.irange(lo, hi, inclusive=(True, False), reverse=reverse)
+        for key in list(keys):
+            yield key, self._data[key]
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class LevelStore:
+    """A LevelDB :class:`Store` in folder ``path`` (created when missing)."""
+
+    def __init__(self, path: str, *, sync: bool = True) -> None:
+        import plyvel
+
+        self._plyvel = plyvel
+        self._sync = sync
+        try:
+            self._db = plyvel.DB(path, create_if_missing=True, paranoid_checks=True)
+        except plyvel.CorruptionError as exc:
+            raise StoreCorrupt(f"the store at {path} is corrupt: {exc}", path=path) from exc
+        except plyvel.IOError as exc:
+            raise StorageError(f"cannot open the store at {path}: {exc}", path=path) from exc
+
+    def get(self, key: bytes) -> bytes | None:
+        try:
+            return self._db.get(key)
+        except self._plyvel.Error as exc:
+            raise StorageError(f"store read failed: {exc}") from exc
+
+    def write(self, batch: Batch) -> None:
+        try:
+            with self._db.write_batch(sync=self._sync, transaction=True) as wb:
+                for key, value in batch:
+                    if value is None:
+                        wb.delete(key)
+                    else:
+                        wb.put(key, value)
+        except (TypeError, self._plyvel.Error) as exc:
+            raise StorageError(f"store write failed: {exc}") from exc
+
+    def items(self, prefix=b"", *, start=None, stop=None, reverse=False):
+        lo, hi = _bounds(prefix, start, stop)
+        try:
+            yield from self._db.iterator(start=lo, stop=hi, reverse=reverse)
+        except self._plyvel.Error as exc:
+            raise StorageError(f"store read failed: {exc}") from exc
+
+    def close(self) -> None:
+        self._db.close()

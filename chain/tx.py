@@ -1,0 +1,94 @@
+"""Transactions: a member's signed call of one contract method.
+
+A transaction names the chain, the sender (a member's 统一社会信用代码), the key
+that signed it, the sender's next nonce, and the call (contract, method,
+arguments). The signature covers the canonical encoding of everything else,
+prefixed by a domain tag so that no other signed message of mulu can be
+mistaken for a transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from chain.crypto import CryptoProfile, PrivateKey
+from chain.encoding import decode, encode
+from chain.errors import EncodingError, TxMalformed
+
+TX_DOMAIN = "mulu/tx/v1"
+"""The domain tag in every transaction's signing bytes."""
+
+Args = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """A signed call: who, with which key, in which order, calls what."""
+
+    chain_id: str
+    sender: str
+    key_id: str
+    nonce: int
+    contract: str
+    method: str
+    args: Args
+    signature: bytes = b""
+    _wire: bytes | None = field(default=None, compare=False, repr=False)
+
+    def signing_bytes(self) -> bytes:
+        """What the sender signs: the domain tag and every field but the signature."""
+        return encode([TX_DOMAIN, self.chain_id, self.sender, self.key_id, self.nonce,
+                       self.contract, self.method, self.args])
+
+    def to_plain(self) -> list:
+        return [self.chain_id, self.sender, self.key_id, self.nonce, self.contract,
+                self.method, self.args, self.signature]
+
+    def to_bytes(self) -> bytes:
+        """The canonical wire form (also what the transaction id hashes)."""
+        if self._wire is not None:
+            return self._wire
+        return encode(self.to_plain())
+
+    def tx_id(self, profile: CryptoProfile) -> bytes:
+        """The transaction id: the profile hash of the wire form."""
+        return profile.hash(self.to_bytes())
+
+    def signed(self, key: PrivateKey) -> "Transaction":
+        """A copy signed by ``key`` (its key id filled in)."""
+        unsigned = Transaction(self.chain_id, self.sender, key.key_id, self.nonce,
+                               self.contract, self.method, self.args)
+        return replace(unsigned, signature=key.sign(unsigned.signing_bytes()))
+
+    @classmethod
+    def from_plain(cls, plain: Any, wire: bytes | None = None) -> "Transaction":
+        """Check the shape of a decoded transaction and build it."""
+        if type(plain) is not list or len(plain) != 8:
+            raise TxMalformed("a transaction is a list of 8 fields")
+        chain_id, sender, key_id, nonce, contract, method, args, signature = plain
+        for name, value, kind in (
+            ("chain_id", chain_id, str), ("sender", sender, str), ("key_id", key_id, str),
+            ("nonce", nonce, int), ("contract", contract, str), ("method", method, str),
+            ("args", args, dict), ("signature", signature, bytes),
+        ):
+            if type(value) is not kind:
+                raise TxMalformed(f"field {name} must be {kind.__name__}", field=name)
+        if nonce < 1:
+            raise TxMalformed("nonce starts at 1", field="nonce")
+        return cls(chain_id, sender, key_id, nonce, contract, method, args, signature, wire)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Transaction":
+        """Decode a transaction from canonical bytes; raises :class:`TxMalformed`."""
+        try:
+            plain = decode(data)
+        except EncodingError as exc:
+            raise TxMalformed(f"transaction bytes: {exc.message}", encoding=exc.code) from None
+        return cls.from_plain(plain, bytes(data))
+
+
+def make_tx(key: PrivateKey, *, chain_id: str, sender: str, nonce: int, contract: str,
+            method: str, args: Args) -> Transaction:
+    """Build and sign a transaction."""
+    return Transaction(chain_id, sender, key.key_id, nonce, contract, method, args).signed(key)

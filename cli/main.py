@@ -1,0 +1,357 @@
+"""The ``mulu`` command: keys, a node, transactions, queries, export, audit, proofs.
+
+Every error is printed with its stable code; the exit status is 1 for a
+refusal or a failed check and 2 for bad usage.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from chain.crypto import load_private_key_file, profile, profile_names
+from chain.errors import MuluError
+from chain.genesis import Genesis
+from cli.client import ApiError, Client, Member
+
+app = typer.Typer(help="mulu — the catalog chain (目录链): a permissioned ledger for government catalogs.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+node_app = typer.Typer(help="Run a node.", no_args_is_help=True)
+tx_app = typer.Typer(help="Sign and submit transactions.", no_args_is_help=True)
+query_app = typer.Typer(help="Read from a node.", no_args_is_help=True)
+audit_app = typer.Typer(help="Verify a chain offline from its genesis file.", no_args_is_help=True)
+proof_app = typer.Typer(help="Check proofs offline.", no_args_is_help=True)
+app.add_typer(node_app, name="node")
+app.add_typer(tx_app, name="tx")
+app.add_typer(query_app, name="query")
+app.add_typer(audit_app, name="audit")
+app.add_typer(proof_app, name="proof")
+
+console = Console()
+NODE = typer.Option("http://127.0.0.1:8500", "--node", envvar="MULU_NODE", help="The node's API URL.")
+
+
+def fail(exc: MuluError) -> None:
+    """Print an error with its code and exit 1."""
+    console.print(f"[bold red]error[/] {exc.code}: {exc.message}")
+    if exc.details:
+        console.print_json(json.dumps(_jsonable(exc.details), ensure_ascii=False))
+    raise typer.Exit(1)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def show(value: Any) -> None:
+    console.print_json(json.dumps(_jsonable(value), ensure_ascii=False))
+
+
+def _time(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+# --- keys and setup --------------------------------------------------------------
+
+
+@app.command()
+def keygen(out: Path = typer.Option(..., "--out", help="Where to write the private key (PEM)."),
+           key_profile: str = typer.Option("ed25519-sha256", "--profile", help="Crypto profile."),
+           passphrase: Optional[str] = typer.Option(None, "--passphrase", envvar="MULU_PASSPHRASE",
+                                                    help="Encrypt the key file with this passphrase.")) -> None:
+    """Make a signing key; print its key id and public key."""
+    from node.home import write_private_key
+
+    try:
+        key = profile(key_profile).generate()
+    except MuluError as exc:
+        fail(exc)
+    if out.exists():
+        fail(MuluError(f"{out} exists; refusing to overwrite a key", code="KEY_FILE_EXISTS"))
+    write_private_key(out, key, passphrase)
+    show({"file": str(out), "profile": key.profile.name, "key_id": key.key_id, "public_key": key.public_key.hex()})
+
+
+@app.command()
+def init(home: Path = typer.Option(..., "--home", help="The node's home folder (created)."),
+         chain_id: str = typer.Option("mulu-demo", "--chain-id"),
+         api: str = typer.Option("127.0.0.1:8500", "--api", help="HOST:PORT the node will serve on."),
+         clock_step_ms: int = typer.Option(0, "--clock-step-ms",
+                                           help="Scripted clock: block h at genesis time + h*step (0: wall clock)."),
+         key_profile: str = typer.Option("ed25519-sha256", "--profile", help=f"One of {profile_names()}.")) -> None:
+    """Create a single-node chain whose members are the sample authorities and departments."""
+    from node.home import init_home
+
+    try:
+        made = init_home(home, chain_id=chain_id, profile_name=key_profile, api=api,
+                         genesis_time=time.time_ns() // 1_000_000, clock_step_ms=clock_step_ms or None)
+        genesis = made.genesis()
+        from contracts.registry import Registry
+
+        Registry().genesis_writes(genesis)
+    except MuluError as exc:
+        fail(exc)
+    show({"home": str(home), "chain_id": genesis.chain_id, "genesis_hash": genesis.hash.hex(),
+          "members": len(genesis.doc["members"]), "api": api})
+
+
+# --- the node --------------------------------------------------------------------
+
+
+@node_app.command("start")
+def node_start(home: Path = typer.Option(..., "--home"),
+               api: Optional[str] = typer.Option(None, "--api", help="HOST:PORT (default: node.json).")) -> None:
+    """Run the node in the foreground: make blocks and serve the API."""
+    from cli.serve import Server
+    from node.home import Home
+    from node.node import Node
+
+    try:
+        h = Home(home)
+        node = Node(h)
+        server = Server(node, api or h.config().api)
+    except MuluError as exc:
+        fail(exc)
+    console.print(f"mulu node [bold]{node.genesis.chain_id}[/] at height {node.ledger.tip.height}, "
+                  f"serving {server.url}/v1 (docs: {server.url}/v1/docs)")
+    server.serve_forever()
+
+
+@app.command()
+def demo(home: Path = typer.Option(Path("demo-home"), "--home"),
+         exit_after: bool = typer.Option(False, "--exit", help="Run the scenario, then stop."),
+         api: Optional[str] = typer.Option(None, "--api", help="HOST:PORT (default: node.json).")) -> None:
+    """Initialise a chain (if needed), run a signed scenario, print it, keep serving."""
+    from cli.demo import run_scenario
+    from cli.serve import Server
+    from node.home import Home, init_home
+    from node.node import Node
+
+    try:
+        h = Home(home)
+        if not h.exists():
+            init_home(home, genesis_time=time.time_ns() // 1_000_000)
+            console.print(f"initialised a new chain in {home}")
+        node = Node(h)
+        server = Server(node, api or h.config().api)
+        server.start()
+    except MuluError as exc:
+        fail(exc)
+    try:
+        client = Client(server.url)
+        steps = run_scenario(h, client)
+        _print_steps(steps, h)
+        status = client.status()
+        console.print(f"chain [bold]{status['chain_id']}[/] height {status['height']}, "
+                      f"tip {status['tip_hash'][:16]}…")
+        if exit_after:
+            return
+        console.print(f"serving [bold]{server.url}/v1[/]  (API docs: {server.url}/v1/docs) — Ctrl-C to stop")
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    except MuluError as exc:
+        fail(exc)
+    finally:
+        server.stop()
+
+
+def _print_steps(steps, home) -> None:
+    labels = {"committed": "[green]已上链 committed[/]", "refused": "[yellow]入块但拒绝 refused[/]",
+              "rejected": "[red]拒收 rejected[/]"}
+    table = Table(title="演示：签名交易 / demo: signed transactions")
+    for col in ("#", "主体 member", "操作 action", "结果 outcome", "代码 code", "区块 block", "tx id"):
+        table.add_column(col)
+    for i, s in enumerate(steps, 1):
+        table.add_row(str(i), s.actor, s.action, labels.get(s.outcome, s.outcome), s.code or "",
+                      "" if s.height is None else str(s.height), s.tx_id[:16])
+    console.print(table)
+
+
+# --- transactions ----------------------------------------------------------------
+
+
+def _args(text: str) -> dict[str, Any]:
+    """JSON arguments; ``{"$hex": "..."}`` stands for bytes."""
+    def hook(obj: dict) -> Any:
+        if set(obj) == {"$hex"}:
+            return bytes.fromhex(obj["$hex"])
+        return obj
+
+    try:
+        value = json.loads(text, object_hook=hook)
+    except ValueError as exc:
+        fail(MuluError(f"--args is not JSON: {exc}", code="ARGS_NOT_JSON"))
+    if not isinstance(value, dict):
+        fail(MuluError("--args must be a JSON object", code="ARGS_NOT_JSON"))
+    return value
+
+
+@tx_app.command("send")
+def tx_send(contract: str = typer.Argument(...), method: str = typer.Argument(...),
+            args: str = typer.Option("{}", "--args", help='JSON object; {"$hex": "..."} for bytes.'),
+            key: Path = typer.Option(..., "--key", help="Signing key file (PEM)."),
+            sender: str = typer.Option(..., "--sender", help="Your 统一社会信用代码."),
+            passphrase: Optional[str] = typer.Option(None, "--passphrase", envvar="MULU_PASSPHRASE"),
+            wait: bool = typer.Option(True, "--wait/--no-wait"),
+            node: str = NODE) -> None:
+    """Sign a call with a key file and submit it; print the result."""
+    try:
+        member = Member(Client(node), load_private_key_file(str(key), passphrase), sender)
+        answer = member.call(contract, method, _args(args), wait=wait)
+    except MuluError as exc:
+        fail(exc)
+    show(answer)
+    if answer.get("status") == "refused":
+        raise typer.Exit(1)
+
+
+# --- queries ---------------------------------------------------------------------
+
+
+def _query(fn) -> None:
+    try:
+        show(fn())
+    except MuluError as exc:
+        fail(exc)
+
+
+@query_app.command("status")
+def q_status(node: str = NODE) -> None:
+    """Chain id, height, tip, mempool."""
+    _query(lambda: Client(node).status())
+
+
+@query_app.command("block")
+def q_block(height: int, node: str = NODE) -> None:
+    """A block with its transactions, results and commit."""
+    _query(lambda: Client(node).block(height))
+
+
+@query_app.command("tx")
+def q_tx(tx_id: str, node: str = NODE, proof: bool = typer.Option(False, "--proof",
+                                                                     help="Print its inclusion proof.")) -> None:
+    """A committed transaction and its result (or its proof)."""
+    _query(lambda: Client(node).tx_proof(tx_id) if proof else Client(node).tx(tx_id))
+
+
+@query_app.command("state")
+def q_state(key: str, node: str = NODE, height: Optional[int] = typer.Option(None, "--height"),
+            history: bool = typer.Option(False, "--history", help="Every version."),
+            proof: bool = typer.Option(False, "--proof", help="Print a state proof.")) -> None:
+    """A state record, current or as of --height; its history or proof."""
+    client = Client(node)
+    if history:
+        _query(lambda: client.history(key))
+    elif proof:
+        _query(lambda: client.state_proof(key, height))
+    else:
+        _query(lambda: client.state(key, height))
+
+
+@query_app.command("members")
+def q_members(node: str = NODE) -> None:
+    """The chain's members as a table."""
+    try:
+        members = Client(node).members(limit=1000)["members"]
+    except MuluError as exc:
+        fail(exc)
+    table = Table(title="成员 members")
+    for col in ("统一社会信用代码", "名称 name", "角色 roles", "密钥 keys"):
+        table.add_column(col)
+    for m in members:
+        active = [k["key_id"] for k in m["keys"] if k["status"] == "active"]
+        table.add_row(m["uscc"], m["name"], ", ".join(m["roles"]), ", ".join(active))
+    console.print(table)
+
+
+# --- export, audit, proofs ------------------------------------------------------
+
+
+@app.command()
+def export(out: Path = typer.Option(..., "--out", help="The archive file to write."),
+           home: Optional[Path] = typer.Option(None, "--home", help="Read a stopped node's store."),
+           node: Optional[str] = typer.Option(None, "--node", help="Or download from a running node.")) -> None:
+    """Write the whole chain to one file, for `mulu audit verify`."""
+    try:
+        if node:
+            data = Client(node).export()
+            out.write_bytes(data)
+            count = None
+        elif home:
+            from node.home import Home
+            from node.node import open_ledger
+
+            ledger = open_ledger(Home(home))
+            try:
+                with open(out, "wb") as f:
+                    count = ledger.export(f)
+            finally:
+                ledger.close()
+        else:
+            fail(MuluError("give --home DIR or --node URL", code="USAGE"))
+    except MuluError as exc:
+        fail(exc)
+    show({"archive": str(out), "bytes": out.stat().st_size, "blocks": count})
+
+
+@audit_app.command("verify")
+def audit_verify(genesis: Path = typer.Option(..., "--genesis", help="The genesis file you trust."),
+                 archive: Path = typer.Option(..., "--archive", help="The archive to check.")) -> None:
+    """Check every hash, signature, commit and root by full re-execution; exit 1 with findings."""
+    from chain.audit import audit_archive
+    from contracts.registry import Registry
+
+    try:
+        report = audit_archive(Genesis.load(str(genesis)), archive.read_bytes(), Registry())
+    except (MuluError, OSError) as exc:
+        fail(exc if isinstance(exc, MuluError) else MuluError(str(exc), code="FILE_UNREADABLE"))
+    summary = {"ok": report.ok, "blocks": report.blocks, "transactions": report.transactions,
+               "findings": [f.to_dict() for f in report.findings]}
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _unb64(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"b64"}:
+            return base64.b64decode(value["b64"])
+        return {k: _unb64(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unb64(v) for v in value]
+    return value
+
+
+@proof_app.command("verify")
+def proof_verify(genesis: Path = typer.Option(..., "--genesis"),
+                 proof: Path = typer.Option(..., "--proof", help="A proof JSON from the API or `mulu query`.")) -> None:
+    """Check a transaction or state proof offline against the genesis validators."""
+    from chain import proofs
+
+    try:
+        checked = proofs.verify(Genesis.load(str(genesis)), _unb64(json.loads(proof.read_text())))
+    except ValueError as exc:
+        fail(MuluError(f"the proof file is not JSON: {exc}", code="PROOF_INVALID"))
+    except MuluError as exc:
+        fail(exc)
+    show({"ok": True, **checked})
+
+
+if __name__ == "__main__":
+    app()

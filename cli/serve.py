@@ -1,0 +1,65 @@
+"""Serve a node: the consensus engine in a thread, the API under uvicorn."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+
+import uvicorn
+
+from chain.errors import MuluError
+from node.api import create_app
+from node.node import Node
+
+
+def split_address(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise MuluError(f"address {address!r} is not HOST:PORT", code="ADDRESS_INVALID", address=address)
+    return host, int(port)
+
+
+class Server:
+    """A node serving its API in a background thread (for the demo and tests)."""
+
+    def __init__(self, node: Node, address: str) -> None:
+        self.node = node
+        host, port = split_address(address)
+        app = create_app(node.app, export=lambda: _export_chunks(node))
+        self.config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        self.server = uvicorn.Server(self.config)
+        self.url = f"http://{host}:{port}"
+        self._thread: threading.Thread | None = None
+
+    def start(self, timeout: float = 15.0) -> None:
+        self.node.start()
+        self._thread = threading.Thread(target=self.server.run, name="api", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise MuluError(f"the API did not start on {self.url} (port in use?)", code="API_START_FAILED",
+                                url=self.url)
+            time.sleep(0.02)
+
+    def serve_forever(self) -> None:
+        """Serve in the foreground until Ctrl-C or SIGTERM."""
+        self.node.start()
+        try:
+            self.server.run()
+        finally:
+            self.node.stop()
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.node.stop()
+
+
+def _export_chunks(node: Node):
+    """The archive bytes (blocks are immutable, so no lock is needed)."""
+    buffer = io.BytesIO()
+    node.ledger.export(buffer)
+    yield buffer.getvalue()

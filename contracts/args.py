@@ -1,0 +1,117 @@
+"""Static argument checks for contract methods.
+
+A method declares the shape of its arguments as data; the check runs before a
+transaction enters the mempool and again when its block executes, so it must
+be deterministic: plain Python, no pydantic (whose behaviour could change
+between versions on different nodes), no floats.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from chain.errors import ArgsInvalid
+
+
+class Spec(ABC):
+    """The shape of one argument."""
+
+    required = True
+
+    @abstractmethod
+    def check(self, value: Any, where: str) -> None:
+        """Raise :class:`ArgsInvalid` unless ``value`` has this shape."""
+
+    def fail(self, where: str, expected: str) -> None:
+        raise ArgsInvalid(f"argument {where}: expected {expected}", field=where, expected=expected)
+
+
+@dataclass(frozen=True)
+class Str(Spec):
+    max_len: int = 256
+    min_len: int = 1
+    pattern: str | None = None
+    required: bool = True
+
+    def check(self, value: Any, where: str) -> None:
+        if type(value) is not str or not self.min_len <= len(value) <= self.max_len:
+            self.fail(where, f"text of {self.min_len}..{self.max_len} characters")
+        if self.pattern is not None and not re.fullmatch(self.pattern, value):
+            self.fail(where, f"text matching {self.pattern}")
+
+
+@dataclass(frozen=True)
+class Int(Spec):
+    min: int = 0
+    max: int = 2**63 - 1
+    required: bool = True
+
+    def check(self, value: Any, where: str) -> None:
+        if type(value) is not int or not self.min <= value <= self.max:
+            self.fail(where, f"an integer in {self.min}..{self.max}")
+
+
+@dataclass(frozen=True)
+class Bytes(Spec):
+    size: int | None = None
+    max_len: int = 4096
+    required: bool = True
+
+    def check(self, value: Any, where: str) -> None:
+        if type(value) is not bytes:
+            self.fail(where, "bytes")
+        if self.size is not None and len(value) != self.size:
+            self.fail(where, f"{self.size} bytes")
+        if len(value) > self.max_len:
+            self.fail(where, f"at most {self.max_len} bytes")
+
+
+@dataclass(frozen=True)
+class OneOf(Spec):
+    values: tuple[str, ...]
+    required: bool = True
+
+    def check(self, value: Any, where: str) -> None:
+        if value not in self.values or type(value) is not str:
+            self.fail(where, "one of " + ", ".join(self.values))
+
+
+@dataclass(frozen=True)
+class ListOf(Spec):
+    item: Spec
+    max_items: int = 100
+    min_items: int = 0
+    required: bool = True
+
+    def check(self, value: Any, where: str) -> None:
+        if type(value) is not list or not self.min_items <= len(value) <= self.max_items:
+            self.fail(where, f"a list of {self.min_items}..{self.max_items} items")
+        for i, item in enumerate(value):
+            self.item.check(item, f"{where}[{i}]")
+
+
+@dataclass(frozen=True)
+class Obj(Spec):
+    fields: Mapping[str, Spec]
+    required: bool = True
+
+    def check(self, value: Any, where: str) -> None:
+        check_args(self.fields, value, where + ".")
+
+
+def check_args(fields: Mapping[str, Spec], args: Any, prefix: str = "") -> None:
+    """Check ``args`` against ``fields``: no unknown names, required ones present."""
+    if type(args) is not dict:
+        raise ArgsInvalid(f"arguments {prefix or ''}must be a map", field=prefix.rstrip(".") or "args")
+    for name in args:
+        if name not in fields:
+            raise ArgsInvalid(f"unknown argument {prefix}{name}", field=prefix + name,
+                              allowed=sorted(fields))
+    for name, spec in fields.items():
+        if name in args:
+            spec.check(args[name], prefix + name)
+        elif spec.required:
+            raise ArgsInvalid(f"missing argument {prefix}{name}", field=prefix + name)

@@ -1,0 +1,249 @@
+"""The node's HTTP API under ``/v1`` (FastAPI, OpenAPI at ``/v1/openapi.json``).
+
+Routes stay thin: they decode the request, call the application or the
+ledger, and render a view. Every domain error reaches the client through one
+handler as ``{code, message, details}`` with the HTTP status of its class.
+
+Transactions are submitted as their canonical bytes: in JSON as base64
+(``{"tx": ...}`` or ``{"txs": [...]}``), or as a msgpack body
+(``Content-Type: application/msgpack``: one transaction's bytes, or for a batch
+an array of them).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any, Callable
+
+from fastapi import FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+from chain.encoding import decode
+from chain.errors import BadRequest, EncodingError, MuluError, NotFound, TxMalformed
+from chain.state import Version
+from contracts.identity import member_key
+from node.app import Admission, Application
+from node.errors import status_for
+from node.views import block_view, jsonable, result_view, tx_view
+
+MSGPACK = "application/msgpack"
+
+
+class TxSubmit(BaseModel):
+    """One signed transaction: its canonical bytes in base64."""
+
+    tx: str = Field(description="base64 of the transaction's canonical bytes")
+
+
+class TxBatchSubmit(BaseModel):
+    """Signed transactions, each as base64 of its canonical bytes."""
+
+    txs: list[str]
+
+
+class Accepted(BaseModel):
+    tx_id: str
+    status: str = Field(description="pending, or committed/refused when waited for")
+    height: int | None = None
+    result: dict[str, Any] | None = None
+
+
+def _b64(text: str, where: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise TxMalformed(f"{where} is not base64", field=where) from None
+
+
+def _version_view(v: Version | None, key: str, profile) -> dict[str, Any]:
+    if v is None:
+        raise NotFound(f"no record at {key!r}", code="RECORD_NOT_FOUND", key=key)
+    return jsonable(v.to_public(profile))
+
+
+def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> FastAPI:
+    """The FastAPI application serving ``app``."""
+    ledger = app.ledger
+    profile = ledger.profile
+    api = FastAPI(title="mulu — the catalog chain (目录链)", version="1",
+                  openapi_url="/v1/openapi.json", docs_url="/v1/docs", redoc_url=None,
+                  description=__doc__)
+
+    @api.exception_handler(MuluError)
+    async def mulu_error(_: Request, exc: MuluError) -> JSONResponse:
+        return JSONResponse(exc.to_dict(), status_code=status_for(exc))
+
+    @api.exception_handler(RequestValidationError)
+    async def request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"code": "REQUEST_INVALID", "message": "the request does not match the API",
+                             "details": {"errors": jsonable(_plain_errors(exc.errors()))}}, status_code=400)
+
+    async def _body_txs(request: Request, batch: bool) -> list[bytes]:
+        body = await request.body()
+        if request.headers.get("content-type", "").split(";")[0].strip() == MSGPACK:
+            if not batch:
+                return [body]
+            try:
+                items = decode(body)
+            except EncodingError as exc:
+                raise TxMalformed(f"batch body: {exc.message}", encoding=exc.code) from None
+            if type(items) is not list or any(type(i) is not bytes for i in items):
+                raise TxMalformed("a msgpack batch is an array of transaction byte strings")
+            return items
+        try:
+            model = (TxBatchSubmit if batch else TxSubmit).model_validate_json(body)
+        except ValueError:
+            raise TxMalformed('expected JSON {"tx": base64} or {"txs": [base64, ...]}, or a msgpack body') \
+                from None
+        if batch:
+            return [_b64(t, f"txs[{i}]") for i, t in enumerate(model.txs)]
+        return [_b64(model.tx, "tx")]
+
+    @api.post("/v1/txs", response_model=Accepted, status_code=202, tags=["transactions"])
+    async def submit(request: Request, wait: bool = Query(False, description="wait for the block"),
+                     timeout: float = Query(10.0, ge=0, le=60)) -> Any:
+        """Submit one signed transaction; refused input gets a 4xx with its error code."""
+        [raw] = await _body_txs(request, batch=False)
+        tx_id = await run_in_threadpool(app.check_tx, raw)
+        if not wait:
+            return Accepted(tx_id=tx_id.hex(), status="pending")
+        return await run_in_threadpool(_wait_result, tx_id, timeout)
+
+    def _wait_result(tx_id: bytes, timeout: float) -> Accepted:
+        target = ledger.tip.height + 1
+        while True:
+            try:
+                block, index = ledger.transaction(tx_id)
+            except NotFound:
+                if not app.wait_for_height(target, timeout) or timeout <= 0:
+                    return Accepted(tx_id=tx_id.hex(), status="pending")
+                target = ledger.tip.height + 1
+                continue
+            result = block.results[index]
+            return Accepted(tx_id=tx_id.hex(), status="committed" if result.ok else "refused",
+                            height=block.height, result=result_view(result))
+
+    @api.post("/v1/txs/batch", tags=["transactions"])
+    async def submit_batch(request: Request) -> Any:
+        """Submit up to ``max_batch_txs`` transactions; each is answered on its own."""
+        raws = await _body_txs(request, batch=True)
+        admissions: list[Admission] = await run_in_threadpool(app.check_txs, raws)
+        results = [{"tx_id": a.tx_id.hex(), "status": "pending"} if a.ok
+                   else {"status": "rejected", "error": a.error.to_dict()} for a in admissions]
+        return {"accepted": sum(a.ok for a in admissions), "rejected": sum(not a.ok for a in admissions),
+                "results": results}
+
+    @api.get("/v1/status", tags=["chain"])
+    def status() -> Any:
+        """Chain id, profile, genesis hash, tip and mempool size."""
+        g = ledger.genesis
+        return {**app.info(), "validators": [{"name": v.name, "operator": v.operator,
+                                              "public_key": v.public_key.hex(), "power": v.power}
+                                             for v in g.validators],
+                "clock": g.doc["clock"], "params": ledger.params}
+
+    @api.get("/v1/blocks/{height}", tags=["chain"])
+    def get_block(height: int) -> Any:
+        """A committed block: header, transactions with results, commit."""
+        return block_view(ledger.block(height), profile)
+
+    @api.get("/v1/txs/{tx_id}", tags=["transactions"])
+    def get_tx(tx_id: str) -> Any:
+        """A committed transaction with its result and where it is."""
+        block, index = ledger.transaction(_hex(tx_id, "tx_id"))
+        return {"height": block.height, "index": index, "block_hash": block.header.hash(profile).hex(),
+                "time": block.header.time, **tx_view(block.txs[index], profile),
+                "result": result_view(block.results[index])}
+
+    @api.get("/v1/txs/{tx_id}/proof", tags=["proofs"])
+    def get_tx_proof(tx_id: str) -> Any:
+        """The transaction and its result with Merkle paths to a committed header (check offline)."""
+        proof = ledger.tx_proof(_hex(tx_id, "tx_id"))
+        return {"type": "tx", **{k: _proof_value(v) for k, v in proof.items()}}
+
+    @api.get("/v1/state", tags=["state"])
+    def get_state(key: str, height: int | None = Query(None, ge=0)) -> Any:
+        """A record's current version, or the version in force at ``height``."""
+        return _version_view(ledger.state.version(key, height), key, profile)
+
+    @api.get("/v1/state/history", tags=["state"])
+    def get_history(key: str, start: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)) -> Any:
+        """Every version of a record, oldest first, each linked to the one before by hash."""
+        versions = ledger.state.history(key, start=start, limit=limit)
+        if not versions and start == 0:
+            raise NotFound(f"no record at {key!r}", code="RECORD_NOT_FOUND", key=key)
+        return {"key": key, "versions": [jsonable(v.to_public(profile)) for v in versions]}
+
+    @api.get("/v1/state/proof", tags=["proofs"])
+    def get_state_proof(key: str, height: int | None = Query(None, ge=0)) -> Any:
+        """A record's version with a state-tree proof against the block header at ``height``."""
+        proof = ledger.state_proof(key, height)
+        out: dict[str, Any] = {"type": "state", **{k: _proof_value(v) for k, v in proof.items()}}
+        if proof["height"] >= 1:
+            block = ledger.block(proof["height"])
+            out["header"] = _proof_value(block.header.to_plain())
+            out["commit"] = _proof_value(block.commit.to_plain())
+        return out
+
+    @api.get("/v1/members", tags=["members"])
+    def list_members(after: str = "", limit: int = Query(100, ge=1, le=1000)) -> Any:
+        """Members (departments, districts, authorities), by 统一社会信用代码; page with ``after``."""
+        items = [_member_view(v) for _, v in ledger.state.keys("identity/member/", after=_member_after(after),
+                                                               limit=limit)]
+        return {"members": items, "next": items[-1]["uscc"] if len(items) == limit else None}
+
+    @api.get("/v1/members/{code}", tags=["members"])
+    def get_member(code: str) -> Any:
+        value = ledger.state.get(member_key(code))
+        if value is None:
+            raise NotFound(f"{code} is not a member", code="MEMBER_NOT_FOUND", uscc=code)
+        return {**_member_view(value), "next_nonce": app.next_nonce(code)}
+
+    @api.get("/v1/contracts", tags=["chain"])
+    def contracts() -> Any:
+        """The contract methods this chain runs, with their policies."""
+        return {"methods": ledger.machine.describe()}
+
+    if export is not None:
+        @api.get("/v1/export", tags=["chain"])
+        def export_chain() -> Any:
+            """The whole chain as one archive file, for ``mulu audit verify``."""
+            return StreamingResponse(export(), media_type="application/octet-stream",
+                                     headers={"content-disposition": 'attachment; filename="chain.mulu"'})
+
+    return api
+
+
+def _member_after(after: str) -> str:
+    return member_key(after) if after else ""
+
+
+def _member_view(value: dict[str, Any]) -> dict[str, Any]:
+    return {"uscc": value["uscc"], "name": value["name"], "roles": value["roles"],
+            "keys": [{"key_id": k, **jsonable(r)} for k, r in value["keys"].items()]}
+
+
+def _hex(text: str, where: str) -> bytes:
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise BadRequest(f"{where} must be hex", field=where) from None
+
+
+def _proof_value(value: Any) -> Any:
+    """Proof material in JSON: bytes as base64 so they round-trip exactly."""
+    if isinstance(value, bytes):
+        return {"b64": base64.b64encode(value).decode()}
+    if isinstance(value, (list, tuple)):
+        return [_proof_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _proof_value(v) for k, v in value.items()}
+    return value
+
+
+def _plain_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]

@@ -1,0 +1,133 @@
+"""A node's home folder: its genesis, configuration, keys and store.
+
+::
+
+    HOME/genesis.json     the chain's genesis (shared by every node and auditor)
+    HOME/node.json        this node's configuration (name, API address, key file)
+    HOME/validator.pem    this node's validator key (PKCS#8 PEM)
+    HOME/keys/<uscc>.pem  member signing keys (a demo convenience: in a real
+                          network each department keeps its own)
+    HOME/data/            the LevelDB store
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from chain.crypto import PrivateKey, load_private_key_file, profile
+from chain.errors import MuluError
+from chain.genesis import Genesis
+from node.samples import SAMPLE_MEMBERS, SampleMember
+
+DEFAULT_API = "127.0.0.1:8500"
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    name: str
+    api: str
+    validator_key: str
+
+    def to_json(self) -> str:
+        return json.dumps({"name": self.name, "api": self.api, "validator_key": self.validator_key},
+                          indent=2) + "\n"
+
+
+class Home:
+    """Paths and loaders for one node's home folder."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+
+    @property
+    def genesis_file(self) -> Path:
+        return self.path / "genesis.json"
+
+    @property
+    def config_file(self) -> Path:
+        return self.path / "node.json"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.path / "data"
+
+    def key_file(self, code: str) -> Path:
+        return self.path / "keys" / f"{code}.pem"
+
+    def exists(self) -> bool:
+        return self.genesis_file.exists() and self.config_file.exists()
+
+    def require(self) -> None:
+        if not self.exists():
+            raise MuluError(f"{self.path} is not a node home (run `mulu init --home {self.path}`)",
+                            code="HOME_NOT_INITIALISED", home=str(self.path))
+
+    def genesis(self) -> Genesis:
+        self.require()
+        return Genesis.load(str(self.genesis_file))
+
+    def config(self) -> NodeConfig:
+        self.require()
+        raw = json.loads(self.config_file.read_text())
+        return NodeConfig(raw["name"], raw["api"], raw["validator_key"])
+
+    def validator_key(self) -> PrivateKey:
+        return load_private_key_file(str(self.path / self.config().validator_key))
+
+    def member_key(self, code: str) -> PrivateKey:
+        path = self.key_file(code)
+        if not path.exists():
+            raise MuluError(f"no key file for member {code} in {path.parent}", code="KEY_FILE_MISSING",
+                            path=str(path))
+        return load_private_key_file(str(path))
+
+
+def write_private_key(path: Path, key: PrivateKey, passphrase: str | None = None) -> None:
+    """Write a PEM key file readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key.to_pem(passphrase.encode() if passphrase else None))
+
+
+def init_home(path: str | os.PathLike, *, chain_id: str = "mulu-demo", profile_name: str = "ed25519-sha256",
+              genesis_time: int, clock_step_ms: int | None = None, api: str = DEFAULT_API,
+              members: Iterable[SampleMember] = SAMPLE_MEMBERS, params: dict[str, int] | None = None) -> Home:
+    """Create a single-validator chain: keys for every member and the validator, and a genesis.
+
+    ``clock_step_ms`` selects a scripted clock (block h at genesis_time + h*step).
+    """
+    home = Home(path)
+    if home.exists():
+        raise MuluError(f"{home.path} already holds a node; choose another --home", code="HOME_EXISTS",
+                        home=str(home.path))
+    prof = profile(profile_name)
+    home.path.mkdir(parents=True, exist_ok=True)
+    members = list(members)
+    genesis_members = []
+    for m in members:
+        key = prof.generate()
+        write_private_key(home.key_file(m.uscc), key)
+        genesis_members.append({"uscc": m.uscc, "name": m.name, "roles": list(m.roles),
+                                "keys": [key.public_key.hex()]})
+    operator = next((m for m in members if "validator" in m.roles), members[0])
+    validator = prof.generate()
+    write_private_key(home.path / "validator.pem", validator)
+    doc = {
+        "chain_id": chain_id,
+        "profile": prof.name,
+        "genesis_time": genesis_time,
+        "clock": {"mode": "scripted", "step": clock_step_ms} if clock_step_ms else {"mode": "system"},
+        "validators": [{"name": "node0", "operator": operator.uscc, "public_key": validator.public_key.hex(),
+                        "power": 1}],
+        "members": genesis_members,
+        "params": dict(params or {}),
+    }
+    genesis = Genesis.from_doc(doc)
+    home.genesis_file.write_text(genesis.to_json(), encoding="utf-8")
+    home.config_file.write_text(NodeConfig("node0", api, "validator.pem").to_json())
+    return home
