@@ -11,10 +11,11 @@ signatures over that hash; it is not part of the hash.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from chain.crypto import CryptoProfile
-from chain.encoding import decode, encode
+from chain.encoding import decode, encode, join_array
 from chain.errors import EncodingError, MalformedRecord, TxMalformed
 from chain.tx import Transaction
 
@@ -83,6 +84,13 @@ class TxResult:
     def to_plain(self) -> list:
         return [self.tx_id, self.status, self.code, self.message, self.article, self.field,
                 [list(e) for e in self.events]]
+
+    def to_bytes(self) -> bytes:
+        return self._bytes
+
+    @cached_property
+    def _bytes(self) -> bytes:
+        return encode(self.to_plain())
 
     @classmethod
     def from_plain(cls, plain: Any) -> "TxResult":
@@ -157,7 +165,13 @@ class Block:
                 None if self.commit is None else self.commit.to_plain()]
 
     def to_bytes(self) -> bytes:
-        return encode(self.to_plain())
+        """The canonical bytes, reusing each transaction's wire bytes."""
+        return join_array([
+            encode(self.header.to_plain()),
+            join_array([tx.to_bytes() for tx in self.txs]),
+            join_array([r.to_bytes() for r in self.results]),
+            encode(None if self.commit is None else self.commit.to_plain()),
+        ])
 
     @classmethod
     def from_plain(cls, plain: Any) -> "Block":

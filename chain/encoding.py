@@ -18,6 +18,7 @@ and equal bytes equal hashes, on every node.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import msgpack
@@ -27,40 +28,91 @@ from chain.errors import EncodingError, NonCanonicalEncoding, TrailingBytes, Uns
 INT_MIN = -(2**63)
 INT_MAX = 2**64 - 1
 
-_packer_options = dict(use_bin_type=True, strict_types=False, datetime=False)
+_local = threading.local()
 
 
-def _canonical(value: Any, path: str = "$") -> Any:
-    """Return ``value`` with maps sorted, checking it holds only supported types."""
+def _pack(value: Any) -> bytes:
+    """msgpack with one Packer per thread (a Packer is not thread-safe)."""
+    try:
+        packer = _local.packer
+    except AttributeError:
+        packer = _local.packer = msgpack.Packer(use_bin_type=True, datetime=False, autoreset=True)
+    return packer.pack(value)
+
+
+_SCALARS = frozenset((str, bytes, bool, type(None)))
+
+
+def _canonical(value: Any) -> Any:
+    """Return ``value`` with maps sorted, checking it holds only supported types.
+
+    This is on every hot path, so it builds no error context; on failure,
+    :func:`_locate` walks the value again to say where the bad part is.
+    """
     t = type(value)
-    if t is str or t is bytes or value is None or t is bool:
+    if t in _SCALARS:
         return value
     if t is int:
-        if not INT_MIN <= value <= INT_MAX:
-            raise UnsupportedValue(f"integer out of range at {path}", path=path)
-        return value
+        if INT_MIN <= value <= INT_MAX:
+            return value
+        raise _Bad
     if t is list or t is tuple:
-        return [_canonical(item, f"{path}[{i}]") for i, item in enumerate(value)]
+        return [v if type(v) in _SCALARS else _canonical(v) for v in value]
     if t is dict:
-        out = {}
-        for key in sorted(value, key=_key_order(path)):
-            out[key] = _canonical(value[key], f"{path}.{key}")
-        return out
-    raise UnsupportedValue(f"{t.__name__} cannot be encoded at {path}", path=path, type=t.__name__)
+        for k in value:
+            if type(k) is not str:
+                raise _Bad
+        return {k: (v if type(v) in _SCALARS else _canonical(v)) for k, v in sorted(value.items())}
+    raise _Bad
 
 
-def _key_order(path: str):
-    def order(key: Any) -> bytes:
-        if type(key) is not str:
-            raise UnsupportedValue(f"map key {key!r} is not a string at {path}", path=path)
-        return key.encode("utf-8")
+class _Bad(Exception):
+    """Internal signal: an unsupported value somewhere below."""
 
-    return order
+
+def _locate(value: Any, path: str = "$") -> UnsupportedValue:
+    """The error describing the first unsupported part of ``value``."""
+    t = type(value)
+    if t is int:
+        return UnsupportedValue(f"integer out of range at {path}", path=path)
+    if t is list or t is tuple:
+        for i, item in enumerate(value):
+            try:
+                _canonical(item)
+            except _Bad:
+                return _locate(item, f"{path}[{i}]")
+    if t is dict:
+        for k, v in value.items():
+            if type(k) is not str:
+                return UnsupportedValue(f"map key {k!r} is not a string at {path}", path=path)
+            try:
+                _canonical(v)
+            except _Bad:
+                return _locate(v, f"{path}.{k}")
+    return UnsupportedValue(f"{t.__name__} cannot be encoded at {path}", path=path, type=t.__name__)
 
 
 def encode(value: Any) -> bytes:
     """The canonical bytes of ``value``; raises :class:`UnsupportedValue`."""
-    return msgpack.packb(_canonical(value), **_packer_options)
+    try:
+        return _pack(_canonical(value))
+    except _Bad:
+        raise _locate(value) from None
+
+
+def join_array(encoded_items: list[bytes]) -> bytes:
+    """The canonical encoding of a list, given each item's canonical encoding.
+
+    Equal to ``encode(list_of_values)``, without re-encoding what is encoded.
+    """
+    n = len(encoded_items)
+    if n < 16:
+        header = bytes([0x90 | n])
+    elif n < 65536:
+        header = b"\xdc" + n.to_bytes(2, "big")
+    else:
+        header = b"\xdd" + n.to_bytes(4, "big")
+    return header + b"".join(encoded_items)
 
 
 def _reject_ext(code: int, data: bytes) -> Any:

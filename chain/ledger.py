@@ -158,7 +158,7 @@ class Ledger:
         state_root, nodes = self._tree.apply(height - 1, height, updates)
         puts += [(b"N" + k, v) for k, v in nodes]
         tx_leaves = [merkle.leaf_hash(h, tx.to_bytes()) for tx in txs]
-        result_leaves = [merkle.leaf_hash(h, encode(r.to_plain())) for r in execution.results]
+        result_leaves = [merkle.leaf_hash(h, r.to_bytes()) for r in execution.results]
         header = BlockHeader(
             chain_id=self.genesis.chain_id, height=height, time=time, prev_hash=self.tip.hash,
             tx_root=merkle.root(h, tx_leaves), result_root=merkle.root(h, result_leaves),
@@ -235,10 +235,10 @@ class Ledger:
         block, index = self.transaction(tx_id)
         h = self.profile.hash
         tx_leaves = [merkle.leaf_hash(h, tx.to_bytes()) for tx in block.txs]
-        result_leaves = [merkle.leaf_hash(h, encode(r.to_plain())) for r in block.results]
+        result_leaves = [merkle.leaf_hash(h, r.to_bytes()) for r in block.results]
         return {
             "height": block.height, "index": index, "size": len(block.txs),
-            "tx": block.txs[index].to_bytes(), "result": encode(block.results[index].to_plain()),
+            "tx": block.txs[index].to_bytes(), "result": block.results[index].to_bytes(),
             "tx_path": merkle.inclusion_proof(h, tx_leaves, index),
             "result_path": merkle.inclusion_proof(h, result_leaves, index),
             "header": block.header.to_plain(), "commit": block.commit.to_plain(),

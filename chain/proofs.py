@@ -51,7 +51,7 @@ def verify_tx(genesis: Genesis, proof: dict[str, Any]) -> dict[str, Any]:
     except (KeyError, TypeError, MuluError) as exc:
         raise ProofInvalid(f"malformed transaction proof: {exc}") from None
     merkle.verify_inclusion(h, index, size, merkle.leaf_hash(h, tx.to_bytes()), tx_path, header.tx_root)
-    merkle.verify_inclusion(h, index, size, merkle.leaf_hash(h, encode(result.to_plain())), result_path,
+    merkle.verify_inclusion(h, index, size, merkle.leaf_hash(h, result.to_bytes()), result_path,
                             header.result_root)
     if result.tx_id != tx.tx_id(genesis.profile):
         raise ProofInvalid("the result belongs to another transaction")

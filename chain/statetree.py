@@ -48,6 +48,7 @@ _NODE_KEY = struct.Struct(">cQB")
 _ROOT_KEY = struct.Struct(">cQ")
 _HIGH = [bytes((b & 0xF0,)) for b in range(256)]
 _BITS = tuple(1 << n for n in range(16))
+_VERSIONS = [struct.Struct(f">{n}Q") for n in range(17)]
 
 Hash = Callable[[bytes], bytes]
 Node = Any  # decoded: (key_hash, value_hash) for a leaf, a 16-slot list for an internal node
@@ -162,79 +163,87 @@ def verify_state_proof(h: Hash, root: bytes, key_hash: bytes, value_hash: bytes 
 
 
 class StateTree:
-    """Versioned state tree over a node store read through ``get_node``."""
+    """Versioned state tree over a node store read through ``get_node``.
+
+    Decoded nodes: a leaf is ``(key_hash, value_hash)``; an internal node is
+    ``(bitmap, leafmap, child hashes, child versions)``, the hashes one bytes
+    string and the versions a tuple, both in nibble order.
+    """
 
     def __init__(self, h: Hash, get_node: Callable[[bytes], bytes | None], *, cache_size: int = 65536) -> None:
         self._h = h
         self._get = get_node
         self.empty_root = h(b"")
         self._width = len(self.empty_root)
-        self._cache: OrderedDict[bytes, tuple[bytes | None, Node]] = OrderedDict()
+        self._cache: OrderedDict[bytes, tuple] = OrderedDict()
         self._cache_size = max(1, cache_size)
+        self._pending: dict[int, dict[bytes, list]] = {}  # version -> root record -> built nodes
 
     # --- reads -----------------------------------------------------------------
 
     def _root(self, version: int) -> tuple[bytes, int | None]:
-        """The root hash of ``version`` and the version its root node was written at."""
+        """The root hash of ``version`` and the version its root node was written at.
+
+        Seeing a root record this tree built confirms that build was persisted
+        (the caller stores a version's nodes atomically, and a version's nodes
+        are a function of its base, its root and itself), so its nodes join the cache.
+        """
         _check_version(version)
         raw = self._get(root_key(version))
         if raw is None:
             raise StoreCorrupt("no state root recorded for this version", version=version)
+        built = self._pending.pop(version, None)
+        if built and raw in built:
+            self._remember(built[raw])
         try:
-            root, at = decode_trusted(raw)
+            root, at, _ = decode_trusted(raw)
             if type(root) is not bytes or not (at is None or type(at) is int):
                 raise ValueError
         except Exception:
             raise StoreCorrupt("state root record is malformed", version=version) from None
         return root, at
 
-    def _read(self, key: bytes) -> Node:
-        """The decoded node at ``key``, from the cache when its bytes are known to be stored."""
-        cache = self._cache
-        entry = cache.get(key)
-        if entry is not None and entry[0] is None:
+    def _read(self, key: bytes) -> tuple:
+        """The decoded node stored at ``key``."""
+        node = self._cache.get(key)
+        if node is not None:
             try:
-                cache.move_to_end(key)
+                self._cache.move_to_end(key)
             except KeyError:  # evicted by another thread meanwhile
                 pass
-            return entry[1]
+            return node
         raw = self._get(key)
         if raw is None:
             raise StoreCorrupt("state tree node is missing", key=key.hex())
-        node = entry[1] if entry is not None and entry[0] == raw else self._decode(raw, key)
-        self._remember([(key, (None, node))])
+        node = self._decode(raw, key)
+        self._remember([(key, node)])
         return node
 
-    def _remember(self, entries: list[tuple[bytes, tuple[bytes | None, Node]]]) -> None:
-        """Cache ``(key, (raw or None when known stored, node))`` entries, evicting the oldest."""
+    def _remember(self, entries: list[tuple[bytes, tuple]]) -> None:
+        """Cache stored ``(key, node)`` entries, evicting the least recently used."""
         cache = self._cache
         try:
-            for key, entry in entries:
-                cache[key] = entry
+            for key, node in entries:
+                cache[key] = node
                 cache.move_to_end(key)
             while len(cache) > self._cache_size:
                 cache.popitem(last=False)
-        except KeyError:  # raced with another thread's eviction; the cache is only a cache
+        except KeyError:  # raced with another thread; the cache is only a cache
             pass
 
-    def _decode(self, raw: bytes, key: bytes) -> Node:
+    def _decode(self, raw: bytes, key: bytes) -> tuple:
         w = self._width
         try:
             value = decode_trusted(raw)
             if value[0] == LEAF and len(value) == 3 and len(value[1]) == len(value[2]) == w:
-                return (value[1], value[2])
-            _, bitmap, leafmap, hashes, versions = value
-            nibs = [n for n in range(16) if bitmap & _BITS[n]]
-            at = struct.unpack(f">{len(nibs)}Q", versions)
-            if value[0] != INTERNAL or not nibs or len(hashes) != w * len(nibs) \
-                    or bitmap >> 16 or leafmap & ~bitmap:
-                raise ValueError
+                return value[1], value[2]
+            tag, bitmap, leafmap, hashes, versions = value
+            count = bitmap.bit_count()
+            if tag == INTERNAL and 0 < bitmap < 0x10000 and not leafmap & ~bitmap and len(hashes) == w * count:
+                return bitmap, leafmap, hashes, _VERSIONS[count].unpack(versions)
         except Exception:
-            raise StoreCorrupt("state tree node is malformed", key=key.hex()) from None
-        children: list = [None] * 16
-        for j, n in enumerate(nibs):
-            children[n] = (hashes[j * w:(j + 1) * w], at[j], bool(leafmap & _BITS[n]))
-        return children
+            pass
+        raise StoreCorrupt("state tree node is malformed", key=key.hex())
 
     def _check_key(self, key_hash: bytes) -> None:
         if type(key_hash) is not bytes or len(key_hash) != self._width:
@@ -261,17 +270,19 @@ class StateTree:
         _, at = self._root(version)
         if at is None:
             return None
+        w = self._width
         node, depth = self._read(node_key(at, 0, key_hash)), 0
-        while type(node) is list:
-            nib = _nibble(key_hash, depth)
+        while len(node) == 4:
+            bitmap, _, hashes, versions = node
+            bit = _BITS[_nibble(key_hash, depth)]
+            idx = (bitmap & (bit - 1)).bit_count()
             if levels is not None:
-                bitmap = sum(_BITS[n] for n in range(16) if node[n] is not None)
-                levels.append((bitmap, tuple(s[0] for n, s in enumerate(node) if s is not None and n != nib)))
-            slot = node[nib]
-            if slot is None:
+                skip = idx * w if bitmap & bit else -1
+                levels.append((bitmap, tuple(hashes[i:i + w] for i in range(0, len(hashes), w) if i != skip)))
+            if not bitmap & bit:
                 return None
             depth += 1
-            node = self._read(node_key(slot[1], depth, key_hash))
+            node = self._read(node_key(versions[idx], depth, key_hash))
         if levels is not None:
             return node
         return node[1] if node[0] == key_hash else None
@@ -285,6 +296,7 @@ class StateTree:
 
         Returns the new root hash and the nodes to persist as ``(key, bytes)``,
         including the root record of ``version``. Nothing is persisted here.
+        Only changed nodes are written: rewriting a value with itself adds none.
         """
         _check_version(version)
         if base_version is not None and not (type(base_version) is int and 0 <= base_version < version):
@@ -296,101 +308,134 @@ class StateTree:
         items = sorted(dict(updates).items())
         h, read, out, built = self._h, self._read, [], []
 
-        def put(key: bytes, raw: bytes, node: Node) -> None:
-            out.append((key, raw))
-            built.append((key, (raw, node)))
+        def leaf(nhash: bytes | None, nver: int | None, node: tuple | None, items: list, lo: int, hi: int):
+            """The result of ``items[lo:hi]`` on an empty slot or a leaf, or None to build an
+            internal node from the entries returned instead."""
+            if hi - lo == 1:  # the common case: one write meets one leaf or none
+                k, v = items[lo]
+                if node is None:
+                    return None if v is None else (h(b"\x00" + k + v), None, k, v)
+                k0, v0 = node
+                if k == k0:
+                    if v is None:
+                        return None
+                    return (nhash, nver, k, v) if v == v0 else (h(b"\x00" + k + v), None, k, v)
+                if v is None:
+                    return nhash, nver, k0, v0
+                return [node, (k, v)] if k0 < k else [(k, v), node]
+            merged = {} if node is None else {node[0]: node[1]}
+            merged.update(items[lo:hi])
+            entries = sorted(kv for kv in merged.items() if kv[1] is not None)
+            if len(entries) > 1:
+                return entries
+            if not entries:
+                return None
+            k, v = entries[0]
+            return (nhash, nver, k, v) if entries[0] == node else (h(b"\x00" + k + v), None, k, v)
 
-        def build(depth: int, node: Node, nver: int | None, nhash: bytes | None,
+        def build(depth: int, node: tuple | None, nver: int | None, nhash: bytes | None,
                   items: list, lo: int, hi: int) -> tuple | None:
             """The subtree at ``depth`` after ``items[lo:hi]`` on ``node`` (stored at
             ``nver`` with hash ``nhash``): None, or ``(hash, version, key, value)``
             where key/value are None for an internal node (already written) and a
             leaf's version is None until it is written where it settles."""
-            if type(node) is not list:  # empty slot or a leaf: rebuild from the merged entries
-                if node is None:
-                    entries = [kv for kv in items[lo:hi] if kv[1] is not None]
-                else:
-                    merged = {node[0]: node[1]}
-                    merged.update(items[lo:hi])
-                    entries = sorted(kv for kv in merged.items() if kv[1] is not None)
-                if len(entries) <= 1:
-                    if not entries:
-                        return None
-                    k, v = entries[0]
-                    if node is not None and k == node[0] and v == node[1]:
-                        return nhash, nver, k, v
-                    return h(b"\x00" + k + v), None, k, v
-                items, lo, hi, children, node = entries, 0, len(entries), [None] * 16, None
+            if node is None or len(node) == 2:
+                res = leaf(nhash, nver, node, items, lo, hi)
+                if type(res) is not list:
+                    return res
+                items, lo, hi, node = res, 0, len(res), None  # a new internal node
+                bitmap = leafmap = 0
+                hashes, versions = b"", ()
             else:
-                children = node.copy()
-            shift, byte = (0 if depth & 1 else 4), depth >> 1
-            touched = []
+                bitmap, leafmap, hashes, versions = node
+            shift, byte, below = (0 if depth & 1 else 4), depth >> 1, depth + 1
+            new_bitmap, new_leafmap, new_hashes, new_versions = bitmap, leafmap, [], []
+            settle, kept, pos, changed = [], None, 0, node is None
             i = lo
             while i < hi:
                 nib = items[i][0][byte] >> shift & 15
                 j = i + 1
                 while j < hi and items[j][0][byte] >> shift & 15 == nib:
                     j += 1
-                slot = children[nib]
-                if slot is None:
-                    res = build(depth + 1, None, None, None, items, i, j)
+                bit = _BITS[nib]
+                idx = (bitmap & (bit - 1)).bit_count()
+                if idx > pos:  # untouched children before this one
+                    new_hashes.append(hashes[pos * w:idx * w])
+                    new_versions.extend(versions[pos:idx])
+                if bitmap & bit:
+                    pos = idx + 1
+                    old_hash, old_version = hashes[idx * w:pos * w], versions[idx]
+                    res = build(below, read(node_key(old_version, below, items[i][0])),
+                                old_version, old_hash, items, i, j)
                 else:
-                    res = build(depth + 1, read(node_key(slot[1], depth + 1, items[i][0])),
-                                slot[1], slot[0], items, i, j)
-                children[nib] = None if res is None else (res[0], res[1], res[2] is not None)
-                touched.append((nib, res))
+                    pos, old_hash, old_version = idx, None, None
+                    res = build(below, None, None, None, items, i, j)
+                if res is None:
+                    new_bitmap &= ~bit
+                    new_leafmap &= ~bit
+                    changed = changed or old_hash is not None
+                else:
+                    kept = res
+                    child_hash, child_version, k, v = res
+                    new_bitmap |= bit
+                    if k is None:
+                        new_leafmap &= ~bit
+                    else:
+                        new_leafmap |= bit
+                        if child_version is None:  # a new or moved leaf settles below this node
+                            settle.append((k, v))
+                            child_version = version
+                    new_hashes.append(child_hash)
+                    new_versions.append(child_version)
+                    changed = changed or child_hash != old_hash or child_version != old_version
                 i = j
-            count = 16 - children.count(None)
-            if count == 0:
-                return None
-            if count == 1:
-                nib = next(n for n in range(16) if children[n] is not None)
-                chash, cver, cleaf = children[nib]
-                if cleaf:  # collapse: the lone leaf moves up to this node's place
-                    res = next((r for n, r in touched if n == nib), None)
-                    if res is None:
-                        k, v = read(_child_key(cver, depth, items[lo][0], nib))
-                        return chash, None, k, v
-                    return res[0], None, res[2], res[3]
-            if node is not None and children == node:
+            if not changed:
                 return nhash, nver, None, None
-            for nib, res in touched:
-                if res is not None and res[1] is None:  # a new or moved leaf settles here
-                    k, v = res[2], res[3]
-                    put(node_key(version, depth + 1, k), encode([LEAF, k, v]), (k, v))
-                    children[nib] = (res[0], version, True)
-            bitmap = leafmap = 0
-            hashes, versions = [], []
-            for n in range(16):
-                slot = children[n]
-                if slot is not None:
-                    bitmap |= _BITS[n]
-                    if slot[2]:
-                        leafmap |= _BITS[n]
-                    hashes.append(slot[0])
-                    versions.append(slot[1])
-            blob = b"".join(hashes)
+            if not new_bitmap:
+                return None
+            if new_bitmap == new_leafmap and not new_bitmap & (new_bitmap - 1):  # one leaf left: it moves up
+                if kept is not None:
+                    return kept[0], None, kept[2], kept[3]
+                nib = new_bitmap.bit_length() - 1  # an untouched leaf: read it to move it
+                idx = (bitmap & (_BITS[nib] - 1)).bit_count()
+                k, v = read(_child_key(versions[idx], depth, items[lo][0], nib))
+                return hashes[idx * w:(idx + 1) * w], None, k, v
+            if pos < len(versions):
+                new_hashes.append(hashes[pos * w:])
+                new_versions.extend(versions[pos:])
+            for k, v in settle:
+                put(node_key(version, below, k), encode([LEAF, k, v]), (k, v))
+            blob = b"".join(new_hashes)
             put(node_key(version, depth, items[lo][0]),
-                encode([INTERNAL, bitmap, leafmap, blob, struct.pack(f">{len(versions)}Q", *versions)]),
-                children)
-            return h(b"\x01" + bitmap.to_bytes(2, "big") + blob), version, None, None
+                encode([INTERNAL, new_bitmap, new_leafmap, blob, _VERSIONS[len(new_versions)].pack(*new_versions)]),
+                (new_bitmap, new_leafmap, blob, tuple(new_versions)))
+            return h(b"\x01" + new_bitmap.to_bytes(2, "big") + blob), version, None, None
+
+        def put(key: bytes, raw: bytes, node: tuple) -> None:
+            out.append((key, raw))
+            built.append((key, node))
 
         if base_version is None:
             root, at = self.empty_root, None
         else:
             root, at = self._root(base_version)
         if items:
-            node = None if at is None else read(_NODE_KEY.pack(b"n", at, 0))
+            node = None if at is None else read(node_key(at, 0, b""))
             res = build(0, node, at, root, items, 0, len(items))
             if res is None:
                 root, at = self.empty_root, None
             else:
                 root, at = res[0], res[1]
                 if at is None:  # a single leaf as the root
-                    put(_NODE_KEY.pack(b"n", version, 0), encode([LEAF, res[2], res[3]]), (res[2], res[3]))
+                    put(node_key(version, 0, b""), encode([LEAF, res[2], res[3]]), (res[2], res[3]))
                     at = version
-        out.append((root_key(version), encode([root, at])))
-        self._remember(built)
+        record = encode([root, at, base_version])
+        out.append((root_key(version), record))
+        pending = self._pending.setdefault(version, {})
+        pending[record] = built
+        while len(pending) > 4 or len(self._pending) > 8:  # keep a few unconfirmed builds
+            victim = pending if len(pending) > 4 else self._pending
+            victim.pop(next(iter(victim)), None)
         return root, out
 
 

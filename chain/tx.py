@@ -20,6 +20,12 @@ TX_DOMAIN = "mulu/tx/v1"
 """The domain tag in every transaction's signing bytes."""
 
 Args = dict[str, Any]
+_DOMAIN = encode(TX_DOMAIN)
+
+
+def _bin_size(n: int) -> int:
+    """Bytes msgpack uses to encode a byte string of length ``n``."""
+    return n + (2 if n < 256 else 3 if n < 65536 else 5)
 
 
 @dataclass(frozen=True)
@@ -37,9 +43,16 @@ class Transaction:
     _wire: bytes | None = field(default=None, compare=False, repr=False)
 
     def signing_bytes(self) -> bytes:
-        """What the sender signs: the domain tag and every field but the signature."""
-        return encode([TX_DOMAIN, self.chain_id, self.sender, self.key_id, self.nonce,
-                       self.contract, self.method, self.args])
+        """What the sender signs: the encoded domain tag, then the canonical
+        encodings of every field but the signature, one after the other.
+
+        That is the wire form with its array header and signature cut off, so
+        a received transaction's signing bytes are a slice, not a re-encoding.
+        """
+        if self._wire is not None:
+            return _DOMAIN + self._wire[1:len(self._wire) - _bin_size(len(self.signature))]
+        return _DOMAIN + encode([self.chain_id, self.sender, self.key_id, self.nonce,
+                                 self.contract, self.method, self.args])[1:]
 
     def to_plain(self) -> list:
         return [self.chain_id, self.sender, self.key_id, self.nonce, self.contract,

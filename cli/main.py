@@ -109,6 +109,14 @@ def init(home: Path = typer.Option(..., "--home", help="The node's home folder (
           "members": len(genesis.doc["members"]), "api": api})
 
 
+@app.command()
+def docker(out: Path = typer.Option(Path("docker"), "--out", help="Folder to write Dockerfile and compose.yaml.")) -> None:
+    """Generate the container files for the network the tests run."""
+    from node.deploy import write
+
+    show({"written": [str(p) for p in write(out)]})
+
+
 # --- the node --------------------------------------------------------------------
 
 

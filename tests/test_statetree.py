@@ -172,11 +172,12 @@ def test_node_format():
     chain = Chain()
     chain.apply([(KEYS[4], VALUES[0]), (KEYS[5], VALUES[1])])  # 0x10.. and 0x01..
     raw = chain.store[node_key(0, 0, b"")]
+    assert set(chain.store) == {node_key(0, 0, b""), node_key(0, 1, KEYS[4]), node_key(0, 1, KEYS[5]), root_key(0)}
     tag, bitmap, leafmap, hashes, versions = decode(raw)
     assert (tag, bitmap, leafmap, versions) == (1, 0b11, 0b11, bytes(16))
     assert hashes == H(b"\x00" + KEYS[5] + VALUES[1]) + H(b"\x00" + KEYS[4] + VALUES[0])
     assert decode(chain.store[node_key(0, 1, KEYS[4])]) == [0, KEYS[4], VALUES[0]]
-    assert decode(chain.store[root_key(0)]) == [chain.roots[0], 0]
+    assert decode(chain.store[root_key(0)]) == [chain.roots[0], 0, None]
 
 
 # --- proofs -----------------------------------------------------------------
