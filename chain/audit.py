@@ -94,6 +94,10 @@ def audit_archive(genesis: Genesis, data: bytes, machine: Machine) -> AuditRepor
 
 
 def _finding(height: int | None, exc: MuluError, default_field: str, offset: int | None = None) -> Finding:
+    """A finding at the block's position in the archive (a forged block may claim another height)."""
     field = str(exc.details.get("field") or exc.details.get("record") or default_field)
-    return Finding(exc.details.get("height", height), field, exc.code, exc.message,
-                   exc.details.get("offset", offset))
+    message = exc.message
+    claimed = exc.details.get("height")
+    if claimed is not None and claimed != height:
+        message += f" (the block claims height {claimed})"
+    return Finding(height, field, exc.code, message, exc.details.get("offset", offset))

@@ -98,6 +98,10 @@ def encode(value: Any) -> bytes:
         return _pack(_canonical(value))
     except _Bad:
         raise _locate(value) from None
+    except RecursionError:
+        raise UnsupportedValue("value is nested too deeply") from None
+    except UnicodeEncodeError as exc:
+        raise UnsupportedValue(f"text is not valid Unicode: {exc.reason}") from None
 
 
 def join_array(encoded_items: list[bytes]) -> bytes:
@@ -140,7 +144,7 @@ def decode(data: bytes) -> Any:
         raise TrailingBytes("bytes follow the encoded value", extra=len(exc.extra)) from None
     except UnsupportedValue:
         raise
-    except (ValueError, TypeError, msgpack.UnpackException) as exc:
+    except (ValueError, TypeError, RecursionError, msgpack.UnpackException) as exc:
         raise EncodingError(f"not a valid encoding: {exc}") from None
     try:
         again = encode(value)

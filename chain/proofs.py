@@ -50,6 +50,8 @@ def verify_tx(genesis: Genesis, proof: dict[str, Any]) -> dict[str, Any]:
         tx_path, result_path = proof["tx_path"], proof["result_path"]
     except (KeyError, TypeError, MuluError) as exc:
         raise ProofInvalid(f"malformed transaction proof: {exc}") from None
+    if proof.get("height") != header.height:
+        raise ProofInvalid("the proof's height differs from its header", height=proof.get("height"))
     merkle.verify_inclusion(h, index, size, merkle.leaf_hash(h, tx.to_bytes()), tx_path, header.tx_root)
     merkle.verify_inclusion(h, index, size, merkle.leaf_hash(h, result.to_bytes()), result_path,
                             header.result_root)
@@ -72,9 +74,14 @@ def verify_state(genesis: Genesis, proof: dict[str, Any]) -> dict[str, Any]:
     if height != header.height:
         raise ProofInvalid("the proof's height differs from its header", height=height)
     value = None
+    if type(key) is not str or type(height) is not int or not (record is None or type(record) is bytes):
+        raise ProofInvalid("malformed state proof: key is text, height an integer, record bytes or null")
     if record is not None:
-        version_height, value, _ = decode(record)
-        if version_height > height:
+        try:
+            version_height, value, _ = decode(record)
+        except (MuluError, ValueError, TypeError) as exc:
+            raise ProofInvalid(f"malformed state proof record: {exc}") from None
+        if type(version_height) is not int or version_height > height:
             raise ProofInvalid("the record is newer than the header")
     value_hash = None if value is None else h(record)
     verify_state_proof(h, header.state_root, h(key.encode()), value_hash, tree_proof)

@@ -1,15 +1,15 @@
 """The state commitment: a versioned 16-ary Merkle radix tree (Jellyfish-style).
 
-The tree maps 32-byte key hashes to 32-byte value hashes (any fixed width: the
-width of ``h``'s output). Its shape is a function of the key set alone, so the
-root commits to the state and not to its history:
+The tree maps key hashes to value hashes, both as wide as ``h``'s output. Its
+shape is a function of the key set alone, so the root commits to the state and
+not to its history:
 
 * an empty tree has root ``h(b"")``;
 * a key set of one is a *leaf*, hash ``h(0x00 + key_hash + value_hash)``;
 * a larger set at depth ``d`` is an *internal* node whose children are the
   subsets sharing nibble ``d`` (high nibble first) of their key hashes; its hash
-  is ``h(0x01 + bitmap + child hashes in nibble order)``, where bit ``n`` of
-  the 2-byte big-endian bitmap is ``1 << n`` for each present nibble ``n``.
+  is ``h(0x01 + bitmap + child hashes in nibble order)``, where the bitmap is
+  2 bytes big-endian with bit ``1 << n`` set for each present nibble ``n``.
 
 So a leaf sits at the shortest nibble prefix that tells it apart from every
 other key, and deleting a key collapses any internal node left with one leaf.
@@ -19,30 +19,28 @@ every old root stays readable and provable. Store layout (bytes → bytes):
 
 * ``b"n" + version (8 BE) + depth (1) + path`` → a node, where ``path`` is the
   first ``depth`` nibbles of any key below it, packed two per byte;
-  leaf ``encode([0, key_hash, value_hash])``, internal
-  ``encode([1, bitmap, leafmap, child hashes, child versions (8 BE each)])``
-  (``leafmap`` marks the children that are leaves, so a child is one read);
-* ``b"R" + version (8 BE)`` → ``encode([root_hash, root node version | None])``.
+  leaf ``encode([key_hash, value_hash])``, internal ``encode([bitmap, leafmap,
+  child hashes, child versions])``, the maps 2 bytes BE (``leafmap`` marks the
+  children that are leaves, so a child is one read), the versions 8 bytes BE each;
+* ``b"R" + version (8 BE)`` → ``encode([root_hash, root node version | None,
+  base version | None])``, so a version without writes still has its root.
 
 :meth:`StateTree.apply` returns these as a list; the caller persists them
-atomically with its block. Decoded nodes are kept in a bounded LRU cache. A
-node this tree built but nobody has confirmed persisting (a proposal may be
-dropped and another block at the same height committed) is trusted only once
-its stored bytes are seen to equal the bytes built.
+atomically with its block. Decoded nodes are kept in a bounded cache of two
+generations (recent, and the one before). Nodes this tree built join the cache
+only once their version's root record is read back from the store exactly as
+built: a proposal may be dropped and another block at the same height committed.
 """
 
 from __future__ import annotations
 
 import struct
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from chain.encoding import decode_trusted, encode
 from chain.errors import BadRequest, ProofInvalid, StoreCorrupt
 
-LEAF = 0
-INTERNAL = 1
 MAX_VERSION = 2**63 - 1
 _NODE_KEY = struct.Struct(">cQB")
 _ROOT_KEY = struct.Struct(">cQ")
@@ -51,15 +49,12 @@ _BITS = tuple(1 << n for n in range(16))
 _VERSIONS = [struct.Struct(f">{n}Q") for n in range(17)]
 
 Hash = Callable[[bytes], bytes]
-Node = Any  # decoded: (key_hash, value_hash) for a leaf, a 16-slot list for an internal node
-"""An internal node's slot is None or ``(child hash, child version, child is a leaf)``."""
 
 
 def node_key(version: int, depth: int, key: bytes) -> bytes:
     """Where the node at the first ``depth`` nibbles of ``key``, written at ``version``, is stored."""
     half = depth >> 1
-    path = key[:half] + _HIGH[key[half]] if depth & 1 else key[:half]
-    return _NODE_KEY.pack(b"n", version, depth) + path
+    return _NODE_KEY.pack(b"n", version, depth) + (key[:half] + _HIGH[key[half]] if depth & 1 else key[:half])
 
 
 def root_key(version: int) -> bytes:
@@ -72,18 +67,13 @@ def _nibble(key: bytes, depth: int) -> int:
     return b & 15 if depth & 1 else b >> 4
 
 
-def _same_prefix(a: bytes, b: bytes, depth: int) -> bool:
-    half = depth >> 1
-    return a[:half] == b[:half] and (not depth & 1 or a[half] >> 4 == b[half] >> 4)
-
-
 @dataclass(frozen=True)
 class StateProof:
     """The path from a root down to a key's slot.
 
     ``levels`` holds, root first, each internal node on the path as
-    ``(bitmap, sibling hashes in nibble order)`` (every child but the one on
-    the path; all children when the key's slot there is empty). ``leaf`` is the
+    ``(bitmap, sibling hashes in nibble order)``: every child but the one on
+    the path, or all of them when the key's slot there is empty. ``leaf`` is the
     ``(key_hash, value_hash)`` in the key's slot: the key itself (inclusion),
     another key sharing the path (non-inclusion), or None (empty slot or tree).
     """
@@ -92,29 +82,24 @@ class StateProof:
     leaf: tuple[bytes, bytes] | None
 
     def to_plain(self) -> list:
-        return [[[bitmap, list(sibs)] for bitmap, sibs in self.levels],
-                None if self.leaf is None else list(self.leaf)]
+        return [[[bitmap, list(sibs)] for bitmap, sibs in self.levels], None if self.leaf is None else list(self.leaf)]
 
     @classmethod
     def from_plain(cls, plain: Any) -> "StateProof":
         """Rebuild a proof from :meth:`to_plain`'s form; raises :class:`ProofInvalid` if malformed."""
         try:
-            raw_levels, raw_leaf = plain
-            levels = []
-            for bitmap, sibs in raw_levels:
-                if type(bitmap) is not int or not 0 <= bitmap <= 0xFFFF or type(sibs) is not list \
-                        or any(type(s) is not bytes for s in sibs):
-                    raise ValueError("level")
-                levels.append((bitmap, tuple(sibs)))
-            leaf = None
-            if raw_leaf is not None:
-                k, v = raw_leaf
-                if type(k) is not bytes or type(v) is not bytes:
-                    raise ValueError("leaf")
-                leaf = (k, v)
+            raw_levels, leaf = plain
+            levels = tuple((bitmap, tuple(sibs)) for bitmap, sibs in raw_levels)
+            ok = all(type(b) is int and 0 <= b <= 0xFFFF and type(s) is list and all(type(x) is bytes for x in s)
+                     for b, s in raw_levels)
+            if leaf is not None:
+                ok = ok and type(leaf) is list and len(leaf) == 2 and all(type(x) is bytes for x in leaf)
+                leaf = tuple(leaf)
         except (TypeError, ValueError):
-            raise ProofInvalid("malformed state proof") from None
-        return cls(tuple(levels), leaf)
+            ok = False
+        if not ok:
+            raise ProofInvalid("malformed state proof")
+        return cls(levels, leaf)
 
 
 def verify_state_proof(h: Hash, root: bytes, key_hash: bytes, value_hash: bytes | None,
@@ -123,11 +108,17 @@ def verify_state_proof(h: Hash, root: bytes, key_hash: bytes, value_hash: bytes 
 
     Raises :class:`ProofInvalid` unless the proof shows exactly that.
     """
-    width = len(h(b""))
-    if not isinstance(proof, StateProof):
-        raise ProofInvalid("not a state proof")
-    if type(key_hash) is not bytes or len(key_hash) != width:
-        raise ProofInvalid("key hash has the wrong width")
+    try:
+        _verify(h, root, key_hash, value_hash, proof)
+    except (TypeError, ValueError, AttributeError, IndexError):  # a proof built of the wrong types
+        raise ProofInvalid("malformed state proof") from None
+
+
+def _verify(h: Hash, root: bytes, key_hash: bytes, value_hash: bytes | None, proof: StateProof) -> None:
+    empty = h(b"")
+    width = len(empty)
+    if not isinstance(proof, StateProof) or type(key_hash) is not bytes or len(key_hash) != width:
+        raise ProofInvalid("not a state proof for a key hash")
     leaf, depth = proof.leaf, len(proof.levels)
     if depth > 2 * width:
         raise ProofInvalid("state proof is deeper than a key", depth=depth)
@@ -136,29 +127,25 @@ def verify_state_proof(h: Hash, root: bytes, key_hash: bytes, value_hash: bytes 
             raise ProofInvalid("state proof does not show this key with this value")
     elif leaf is not None and leaf[0] == key_hash:
         raise ProofInvalid("state proof shows the key present")
+    current = None
     if leaf is not None:
-        if len(leaf[0]) != width or len(leaf[1]) != width or not _same_prefix(leaf[0], key_hash, depth):
+        half = depth >> 1
+        if len(leaf[0]) != width or len(leaf[1]) != width or leaf[0][:half] != key_hash[:half] \
+                or depth & 1 and leaf[0][half] >> 4 != key_hash[half] >> 4:
             raise ProofInvalid("state proof leaf is not on the key's path")
-        current: bytes | None = h(b"\x00" + leaf[0] + leaf[1])
-    else:
-        current = None
+        current = h(b"\x00" + leaf[0] + leaf[1])
     for d in range(depth - 1, -1, -1):
         bitmap, sibs = proof.levels[d]
-        if any(len(s) != width for s in sibs):
-            raise ProofInvalid("state proof sibling has the wrong width", depth=d)
-        nib = _nibble(key_hash, d)
-        present = [n for n in range(16) if bitmap & _BITS[n]]
-        if current is None:
-            if bitmap & _BITS[nib] or len(sibs) != len(present):
-                raise ProofInvalid("state proof empty slot does not match its node", depth=d)
-            children = list(sibs)
-        else:
-            if not bitmap & _BITS[nib] or len(sibs) != len(present) - 1:
-                raise ProofInvalid("state proof level does not match its node", depth=d)
-            pos = present.index(nib)
-            children = [*sibs[:pos], current, *sibs[pos:]]
-        current = h(b"\x01" + bitmap.to_bytes(2, "big") + b"".join(children))
-    if (h(b"") if current is None else current) != root:
+        bit = _BITS[_nibble(key_hash, d)]
+        if type(bitmap) is not int or not 0 <= bitmap < 0x10000 or bool(bitmap & bit) != (current is not None) \
+                or len(sibs) != bitmap.bit_count() - (current is not None) \
+                or any(type(s) is not bytes or len(s) != width for s in sibs):
+            raise ProofInvalid("state proof level does not match its node", depth=d)
+        if current is not None:
+            pos = (bitmap & (bit - 1)).bit_count()
+            sibs = (*sibs[:pos], current, *sibs[pos:])
+        current = h(b"\x01" + bitmap.to_bytes(2, "big") + b"".join(sibs))
+    if (empty if current is None else current) != root:
         raise ProofInvalid("state proof does not lead to the root")
 
 
@@ -175,20 +162,22 @@ class StateTree:
         self._get = get_node
         self.empty_root = h(b"")
         self._width = len(self.empty_root)
-        self._cache: OrderedDict[bytes, tuple] = OrderedDict()
-        self._cache_size = max(1, cache_size)
-        self._pending: dict[int, dict[bytes, list]] = {}  # version -> root record -> built nodes
+        self._young: dict[bytes, tuple] = {}  # the cache: recent nodes, then the generation before
+        self._old: dict[bytes, tuple] = {}
+        self._generation = max(1, cache_size // 2)
+        self._pending: dict[int, dict[bytes, dict]] = {}  # version -> root record -> nodes built
 
     # --- reads -----------------------------------------------------------------
 
     def _root(self, version: int) -> tuple[bytes, int | None]:
         """The root hash of ``version`` and the version its root node was written at.
 
-        Seeing a root record this tree built confirms that build was persisted
-        (the caller stores a version's nodes atomically, and a version's nodes
-        are a function of its base, its root and itself), so its nodes join the cache.
+        Finding a root record this tree built confirms that build was persisted
+        (the caller stores a version's nodes atomically, and they are a function
+        of the base version, the root and the version), so its nodes join the cache.
         """
-        _check_version(version)
+        if type(version) is not int or not 0 <= version <= MAX_VERSION:
+            raise BadRequest("a state version is an integer from 0", version=repr(version)[:40])
         raw = self._get(root_key(version))
         if raw is None:
             raise StoreCorrupt("no state root recorded for this version", version=version)
@@ -197,57 +186,47 @@ class StateTree:
             self._remember(built[raw])
         try:
             root, at, _ = decode_trusted(raw)
-            if type(root) is not bytes or not (at is None or type(at) is int):
-                raise ValueError
+            if type(root) is bytes and (at is None or type(at) is int):
+                return root, at
         except Exception:
-            raise StoreCorrupt("state root record is malformed", version=version) from None
-        return root, at
+            pass
+        raise StoreCorrupt("state root record is malformed", version=version)
 
     def _read(self, key: bytes) -> tuple:
         """The decoded node stored at ``key``."""
-        node = self._cache.get(key)
-        if node is not None:
-            try:
-                self._cache.move_to_end(key)
-            except KeyError:  # evicted by another thread meanwhile
-                pass
-            return node
-        raw = self._get(key)
-        if raw is None:
-            raise StoreCorrupt("state tree node is missing", key=key.hex())
-        node = self._decode(raw, key)
-        self._remember([(key, node)])
+        node = self._young.get(key) or self._old.get(key)
+        if node is None:
+            raw = self._get(key)
+            if raw is None:
+                raise StoreCorrupt("state tree node is missing", key=key.hex())
+            node = self._decode(raw, key)
+        young = self._young
+        young[key] = node
+        if len(young) >= self._generation:
+            self._old, self._young = young, {}
         return node
 
-    def _remember(self, entries: list[tuple[bytes, tuple]]) -> None:
-        """Cache stored ``(key, node)`` entries, evicting the least recently used."""
-        cache = self._cache
-        try:
-            for key, node in entries:
-                cache[key] = node
-                cache.move_to_end(key)
-            while len(cache) > self._cache_size:
-                cache.popitem(last=False)
-        except KeyError:  # raced with another thread; the cache is only a cache
-            pass
+    def _remember(self, nodes: dict[bytes, tuple]) -> None:
+        """Cache stored nodes; a full generation becomes the old one, dropping the one
+        before, so the cache holds between half and all of ``cache_size`` nodes."""
+        young = self._young
+        young.update(nodes)
+        if len(young) >= self._generation:
+            self._old, self._young = young, {}
 
     def _decode(self, raw: bytes, key: bytes) -> tuple:
         w = self._width
         try:
             value = decode_trusted(raw)
-            if value[0] == LEAF and len(value) == 3 and len(value[1]) == len(value[2]) == w:
-                return value[1], value[2]
-            tag, bitmap, leafmap, hashes, versions = value
+            if len(value) == 2 and len(value[0]) == len(value[1]) == w:
+                return value[0], value[1]
+            bitmap, leafmap = int.from_bytes(value[0], "big"), int.from_bytes(value[1], "big")
             count = bitmap.bit_count()
-            if tag == INTERNAL and 0 < bitmap < 0x10000 and not leafmap & ~bitmap and len(hashes) == w * count:
-                return bitmap, leafmap, hashes, _VERSIONS[count].unpack(versions)
+            if 0 < bitmap < 0x10000 and not leafmap & ~bitmap and len(value[2]) == w * count:
+                return bitmap, leafmap, value[2], _VERSIONS[count].unpack(value[3])
         except Exception:
             pass
         raise StoreCorrupt("state tree node is malformed", key=key.hex())
-
-    def _check_key(self, key_hash: bytes) -> None:
-        if type(key_hash) is not bytes or len(key_hash) != self._width:
-            raise BadRequest(f"a state key hash is {self._width} bytes", key=repr(key_hash)[:80])
 
     def root_hash(self, version: int) -> bytes:
         """The state root after ``version`` (one read)."""
@@ -255,7 +234,8 @@ class StateTree:
 
     def get(self, version: int, key_hash: bytes) -> bytes | None:
         """The value hash of ``key_hash`` at ``version``, or None when absent."""
-        return self._walk(version, key_hash, None)
+        leaf = self._walk(version, key_hash, None)
+        return leaf[1] if leaf is not None and leaf[0] == key_hash else None
 
     def prove(self, version: int, key_hash: bytes) -> StateProof:
         """A proof of ``key_hash``'s value (or absence) under the root of ``version``."""
@@ -263,14 +243,15 @@ class StateTree:
         leaf = self._walk(version, key_hash, levels)
         return StateProof(tuple(levels), leaf)
 
-    def _walk(self, version: int, key_hash: bytes, levels: list | None) -> Any:
-        """Descend to ``key_hash``'s slot; fill ``levels`` and return the slot's leaf
-        when proving, else the key's value hash."""
-        self._check_key(key_hash)
+    def _walk(self, version: int, key_hash: bytes, levels: list | None) -> tuple[bytes, bytes] | None:
+        """The leaf in ``key_hash``'s slot at ``version`` (None: empty), noting the
+        internal nodes on the way in ``levels`` when given."""
+        w = self._width
+        if type(key_hash) is not bytes or len(key_hash) != w:
+            raise BadRequest(f"a state key hash is {w} bytes", key=repr(key_hash)[:80])
         _, at = self._root(version)
         if at is None:
             return None
-        w = self._width
         node, depth = self._read(node_key(at, 0, key_hash)), 0
         while len(node) == 4:
             bitmap, _, hashes, versions = node
@@ -283,9 +264,7 @@ class StateTree:
                 return None
             depth += 1
             node = self._read(node_key(versions[idx], depth, key_hash))
-        if levels is not None:
-            return node
-        return node[1] if node[0] == key_hash else None
+        return node
 
     # --- writes ----------------------------------------------------------------
 
@@ -295,10 +274,11 @@ class StateTree:
         write of a key wins) on top of the tree at ``base_version`` (None: empty).
 
         Returns the new root hash and the nodes to persist as ``(key, bytes)``,
-        including the root record of ``version``. Nothing is persisted here.
-        Only changed nodes are written: rewriting a value with itself adds none.
+        the root record of ``version`` last. Nothing is persisted here. Only
+        changed nodes are written: rewriting a value with itself writes none.
         """
-        _check_version(version)
+        if type(version) is not int or not 0 <= version <= MAX_VERSION:
+            raise BadRequest("a state version is an integer from 0", version=repr(version)[:40])
         if base_version is not None and not (type(base_version) is int and 0 <= base_version < version):
             raise BadRequest("the base version must be below the new version", base=base_version, version=version)
         w = self._width
@@ -306,70 +286,72 @@ class StateTree:
             if type(k) is not bytes or len(k) != w or not (v is None or (type(v) is bytes and len(v) == w)):
                 raise BadRequest(f"state tree updates are pairs of {w}-byte hashes (value may be None)")
         items = sorted(dict(updates).items())
-        h, read, out, built = self._h, self._read, [], []
+        root, at = (self.empty_root, None) if base_version is None else self._root(base_version)
+        h, read, cache_get, out, built = self._h, self._read, self._young.get, [], {}
+
+        def put(key: bytes, raw: bytes, node: tuple) -> None:
+            out.append((key, raw))
+            built[key] = node
 
         def leaf(nhash: bytes | None, nver: int | None, node: tuple | None, items: list, lo: int, hi: int):
-            """The result of ``items[lo:hi]`` on an empty slot or a leaf, or None to build an
-            internal node from the entries returned instead."""
+            """The subtree after ``items[lo:hi]`` on an empty slot or a leaf (stored at
+            ``nver`` with hash ``nhash``): None, ``(hash, version, key, value)`` for a
+            leaf (version None until it is written where it settles), or the sorted
+            entries when they need an internal node."""
             if hi - lo == 1:  # the common case: one write meets one leaf or none
                 k, v = items[lo]
-                if node is None:
-                    return None if v is None else (h(b"\x00" + k + v), None, k, v)
-                k0, v0 = node
-                if k == k0:
+                if node is not None and k != node[0]:
                     if v is None:
-                        return None
-                    return (nhash, nver, k, v) if v == v0 else (h(b"\x00" + k + v), None, k, v)
+                        return nhash, nver, node[0], node[1]
+                    return [node, (k, v)] if node[0] < k else [(k, v), node]
                 if v is None:
-                    return nhash, nver, k0, v0
-                return [node, (k, v)] if k0 < k else [(k, v), node]
+                    return None
+                return (nhash, nver, k, v) if node is not None and v == node[1] else (h(b"\x00" + k + v), None, k, v)
             merged = {} if node is None else {node[0]: node[1]}
             merged.update(items[lo:hi])
             entries = sorted(kv for kv in merged.items() if kv[1] is not None)
-            if len(entries) > 1:
-                return entries
-            if not entries:
-                return None
+            if len(entries) != 1:
+                return entries or None
             k, v = entries[0]
             return (nhash, nver, k, v) if entries[0] == node else (h(b"\x00" + k + v), None, k, v)
 
-        def build(depth: int, node: tuple | None, nver: int | None, nhash: bytes | None,
-                  items: list, lo: int, hi: int) -> tuple | None:
-            """The subtree at ``depth`` after ``items[lo:hi]`` on ``node`` (stored at
-            ``nver`` with hash ``nhash``): None, or ``(hash, version, key, value)``
-            where key/value are None for an internal node (already written) and a
-            leaf's version is None until it is written where it settles."""
-            if node is None or len(node) == 2:
-                res = leaf(nhash, nver, node, items, lo, hi)
-                if type(res) is not list:
-                    return res
-                items, lo, hi, node = res, 0, len(res), None  # a new internal node
-                bitmap = leafmap = 0
-                hashes, versions = b"", ()
-            else:
-                bitmap, leafmap, hashes, versions = node
+        def internal(depth: int, path: bytes, node: tuple | None, nver: int | None, nhash: bytes | None,
+                     items: list, lo: int, hi: int) -> tuple | None:
+            """The subtree at ``depth`` (packed ``path``) after ``items[lo:hi]`` on the
+            internal ``node`` (stored at ``nver`` with hash ``nhash``; None: a new node
+            of the entries ``items[lo:hi]``), as :func:`leaf` returns it; an internal
+            node is written here and returned with key and value None."""
+            bitmap, leafmap, hashes, versions = node or (0, 0, b"", ())
             shift, byte, below = (0 if depth & 1 else 4), depth >> 1, depth + 1
+            half, odd = below >> 1, below & 1
             new_bitmap, new_leafmap, new_hashes, new_versions = bitmap, leafmap, [], []
             settle, kept, pos, changed = [], None, 0, node is None
             i = lo
-            while i < hi:
-                nib = items[i][0][byte] >> shift & 15
+            while i < hi:  # one group of updates per touched child, in nibble order
+                key = items[i][0]
+                nib = key[byte] >> shift & 15
                 j = i + 1
                 while j < hi and items[j][0][byte] >> shift & 15 == nib:
                     j += 1
                 bit = _BITS[nib]
                 idx = (bitmap & (bit - 1)).bit_count()
+                path_below = key[:half] + _HIGH[key[half]] if odd else key[:half]
                 if idx > pos:  # untouched children before this one
                     new_hashes.append(hashes[pos * w:idx * w])
                     new_versions.extend(versions[pos:idx])
                 if bitmap & bit:
                     pos = idx + 1
                     old_hash, old_version = hashes[idx * w:pos * w], versions[idx]
-                    res = build(below, read(node_key(old_version, below, items[i][0])),
-                                old_version, old_hash, items, i, j)
+                    child_key = _NODE_KEY.pack(b"n", old_version, below) + path_below
+                    child = cache_get(child_key) or read(child_key)
                 else:
-                    pos, old_hash, old_version = idx, None, None
-                    res = build(below, None, None, None, items, i, j)
+                    pos, old_hash, old_version, child = idx, None, None, None
+                if child is not None and len(child) == 4:
+                    res = internal(below, path_below, child, old_version, old_hash, items, i, j)
+                else:
+                    res = leaf(old_hash, old_version, child, items, i, j)
+                    if type(res) is list:
+                        res = internal(below, path_below, None, None, None, res, 0, len(res))
                 if res is None:
                     new_bitmap &= ~bit
                     new_leafmap &= ~bit
@@ -383,7 +365,7 @@ class StateTree:
                     else:
                         new_leafmap |= bit
                         if child_version is None:  # a new or moved leaf settles below this node
-                            settle.append((k, v))
+                            settle.append((path_below, k, v))
                             child_version = version
                     new_hashes.append(child_hash)
                     new_versions.append(child_version)
@@ -398,37 +380,35 @@ class StateTree:
                     return kept[0], None, kept[2], kept[3]
                 nib = new_bitmap.bit_length() - 1  # an untouched leaf: read it to move it
                 idx = (bitmap & (_BITS[nib] - 1)).bit_count()
-                k, v = read(_child_key(versions[idx], depth, items[lo][0], nib))
+                last = bytes((path[-1] | nib,)) if depth & 1 else bytes((nib << 4,))
+                k, v = read(_NODE_KEY.pack(b"n", versions[idx], below) + path[:depth >> 1] + last)
                 return hashes[idx * w:(idx + 1) * w], None, k, v
             if pos < len(versions):
                 new_hashes.append(hashes[pos * w:])
                 new_versions.extend(versions[pos:])
-            for k, v in settle:
-                put(node_key(version, below, k), encode([LEAF, k, v]), (k, v))
+            below_key = _NODE_KEY.pack(b"n", version, below)
+            for path_below, k, v in settle:
+                put(below_key + path_below, encode([k, v]), (k, v))
             blob = b"".join(new_hashes)
-            put(node_key(version, depth, items[lo][0]),
-                encode([INTERNAL, new_bitmap, new_leafmap, blob, _VERSIONS[len(new_versions)].pack(*new_versions)]),
+            bitmap_bytes = new_bitmap.to_bytes(2, "big")
+            put(_NODE_KEY.pack(b"n", version, depth) + path,
+                encode([bitmap_bytes, new_leafmap.to_bytes(2, "big"), blob,
+                        _VERSIONS[len(new_versions)].pack(*new_versions)]),
                 (new_bitmap, new_leafmap, blob, tuple(new_versions)))
-            return h(b"\x01" + new_bitmap.to_bytes(2, "big") + blob), version, None, None
+            return h(b"\x01" + bitmap_bytes + blob), version, None, None
 
-        def put(key: bytes, raw: bytes, node: tuple) -> None:
-            out.append((key, raw))
-            built.append((key, node))
-
-        if base_version is None:
-            root, at = self.empty_root, None
-        else:
-            root, at = self._root(base_version)
         if items:
             node = None if at is None else read(node_key(at, 0, b""))
-            res = build(0, node, at, root, items, 0, len(items))
-            if res is None:
-                root, at = self.empty_root, None
+            if node is not None and len(node) == 4:
+                res = internal(0, b"", node, at, root, items, 0, len(items))
             else:
-                root, at = res[0], res[1]
-                if at is None:  # a single leaf as the root
-                    put(node_key(version, 0, b""), encode([LEAF, res[2], res[3]]), (res[2], res[3]))
-                    at = version
+                res = leaf(root, at, node, items, 0, len(items))
+                if type(res) is list:
+                    res = internal(0, b"", None, None, None, res, 0, len(res))
+            root, at = (self.empty_root, None) if res is None else (res[0], res[1])
+            if res is not None and at is None:  # a single leaf as the root
+                put(node_key(version, 0, b""), encode([res[2], res[3]]), (res[2], res[3]))
+                at = version
         record = encode([root, at, base_version])
         out.append((root_key(version), record))
         pending = self._pending.setdefault(version, {})
@@ -437,15 +417,3 @@ class StateTree:
             victim = pending if len(pending) > 4 else self._pending
             victim.pop(next(iter(victim)), None)
         return root, out
-
-
-def _child_key(version: int, depth: int, key: bytes, nib: int) -> bytes:
-    """Where child ``nib`` of the node at the first ``depth`` nibbles of ``key`` is stored."""
-    half = depth >> 1
-    last = (key[half] & 0xF0) | nib if depth & 1 else nib << 4
-    return _NODE_KEY.pack(b"n", version, depth + 1) + key[:half] + bytes((last,))
-
-
-def _check_version(version: Any) -> None:
-    if type(version) is not int or not 0 <= version <= MAX_VERSION:
-        raise BadRequest("a state version is an integer from 0", version=repr(version)[:40])

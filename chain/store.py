@@ -9,6 +9,7 @@ writes and its indexes land together.
 
 from __future__ import annotations
 
+import threading
 from typing import Iterable, Iterator, Protocol
 
 from sortedcontainers import SortedDict
@@ -58,6 +59,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._data: SortedDict = SortedDict()
+        self._lock = threading.Lock()
         self.closed = False
 
     def get(self, key: bytes) -> bytes | None:
@@ -68,17 +70,19 @@ class MemoryStore:
         for key, value in items:
             if not isinstance(key, bytes) or not (value is None or isinstance(value, bytes)):
                 raise StorageError("store keys and values are bytes", key=repr(key)[:80])
-        for key, value in items:
-            if value is None:
-                self._data.pop(key, None)
-            else:
-                self._data[key] = value
+        with self._lock:
+            for key, value in items:
+                if value is None:
+                    self._data.pop(key, None)
+                else:
+                    self._data[key] = value
 
     def items(self, prefix=b"", *, start=None, stop=None, reverse=False):
         lo, hi = _bounds(prefix, start, stop)
-        keys = self._data.irange(lo, hi, inclusive=(True, False), reverse=reverse)
-        for key in list(keys):
-            yield key, self._data[key]
+        with self._lock:  # a snapshot, as LevelDB iterators give
+            snapshot = [(k, self._data[k]) for k in self._data.irange(lo, hi, inclusive=(True, False),
+                                                                        reverse=reverse)]
+        yield from snapshot
 
     def close(self) -> None:
         self.closed = True
@@ -119,7 +123,15 @@ class LevelStore:
     def items(self, prefix=b"", *, start=None, stop=None, reverse=False):
         lo, hi = _bounds(prefix, start, stop)
         try:
-            yield from self._db.iterator(start=lo, stop=hi, reverse=reverse)
+            if not reverse:
+                yield from self._db.iterator(start=lo, stop=hi)
+                return
+            # plyvel skips a reverse range's lower bound when it is the only key,
+            # so bound the range by hand on that side.
+            for key, value in self._db.iterator(stop=hi, reverse=True):
+                if key < lo:
+                    return
+                yield key, value
         except self._plyvel.Error as exc:
             raise StorageError(f"store read failed: {exc}") from exc
 

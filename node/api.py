@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from typing import Any, Callable
 
 from fastapi import FastAPI, Query, Request
@@ -114,18 +115,27 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
         return await run_in_threadpool(_wait_result, tx_id, timeout)
 
     def _wait_result(tx_id: bytes, timeout: float) -> Accepted:
-        target = ledger.tip.height + 1
+        deadline = time.monotonic() + timeout
         while True:
+            target = ledger.tip.height + 1
             try:
                 block, index = ledger.transaction(tx_id)
             except NotFound:
-                if not app.wait_for_height(target, timeout) or timeout <= 0:
+                left = deadline - time.monotonic()
+                if left <= 0 or tx_id not in app.mempool and not _committed(tx_id):
                     return Accepted(tx_id=tx_id.hex(), status="pending")
-                target = ledger.tip.height + 1
+                app.wait_for_height(target, left)
                 continue
             result = block.results[index]
             return Accepted(tx_id=tx_id.hex(), status="committed" if result.ok else "refused",
                             height=block.height, result=result_view(result))
+
+    def _committed(tx_id: bytes) -> bool:
+        try:
+            ledger.locate(tx_id)
+            return True
+        except NotFound:
+            return False
 
     @api.post("/v1/txs/batch", tags=["transactions"])
     async def submit_batch(request: Request) -> Any:

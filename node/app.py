@@ -21,6 +21,7 @@ from chain.errors import (
     NonceGap,
     NonceReplayed,
     SignatureInvalid,
+    TxDuplicate,
     TxRejected,
     TxTooLarge,
 )
@@ -104,6 +105,8 @@ class Application:
                 try:
                     if not ok:
                         raise SignatureInvalid("signature does not verify", sender=tx.sender, key_id=tx.key_id)
+                    if tx_id in self.mempool:
+                        raise TxDuplicate("this transaction is already waiting for a block", tx_id=tx_id.hex())
                     self._check_nonce(tx)
                     self.mempool.add(tx_id, tx)
                     out[i] = Admission(tx_id)
