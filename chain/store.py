@@ -100,7 +100,7 @@ class LevelStore:
             self._db = plyvel.DB(path, create_if_missing=True, paranoid_checks=True)
         except plyvel.CorruptionError as exc:
             raise StoreCorrupt(f"the store at {path} is corrupt: {exc}", path=path) from exc
-        except plyvel.IOError as exc:
+        except plyvel.Error as exc:
             raise StorageError(f"cannot open the store at {path}: {exc}", path=path) from exc
 
     def get(self, key: bytes) -> bytes | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import signal
 import threading
 import time
 
@@ -20,6 +22,23 @@ def split_address(address: str) -> tuple[str, int]:
     return host, int(port)
 
 
+class _QuietServer(uvicorn.Server):
+    """A uvicorn server that stops on SIGINT/SIGTERM without re-raising the
+    signal afterwards, so the node behind it gets to close its store."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        if threading.current_thread() is not threading.main_thread():
+            yield  # serving in a background thread: the host program owns signals
+            return
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
 class Server:
     """A node serving its API in a background thread (for the demo and tests)."""
 
@@ -28,7 +47,7 @@ class Server:
         host, port = split_address(address)
         app = create_app(node.app, export=lambda: _export_chunks(node))
         self.config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
-        self.server = uvicorn.Server(self.config)
+        self.server = _QuietServer(self.config)
         self.url = f"http://{host}:{port}"
         self._thread: threading.Thread | None = None
 

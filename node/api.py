@@ -22,6 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chain.encoding import decode
 from chain.errors import BadRequest, EncodingError, MuluError, NotFound, TxMalformed
@@ -77,6 +78,12 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
     @api.exception_handler(MuluError)
     async def mulu_error(_: Request, exc: MuluError) -> JSONResponse:
         return JSONResponse(exc.to_dict(), status_code=status_for(exc))
+
+    @api.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+        return JSONResponse({"code": code, "message": str(exc.detail), "details": {}},
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @api.exception_handler(RequestValidationError)
     async def request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -178,6 +185,9 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
     @api.get("/v1/state", tags=["state"])
     def get_state(key: str, height: int | None = Query(None, ge=0)) -> Any:
         """A record's current version, or the version in force at ``height``."""
+        if height is not None and height > ledger.tip.height:
+            raise NotFound(f"no state at height {height}; the tip is {ledger.tip.height}",
+                           code="BLOCK_NOT_FOUND", height=height)
         return _version_view(ledger.state.version(key, height), key, profile)
 
     @api.get("/v1/state/history", tags=["state"])

@@ -24,7 +24,8 @@ def open_store(home: Home) -> LevelStore:
 
 def open_ledger(home: Home, store: Store | None = None, verify_threads: int = 2) -> Ledger:
     """The home's ledger (its store opened, genesis written on first use)."""
-    return Ledger(store if store is not None else open_store(home), home.genesis(), Registry(),
+    genesis = home.genesis()  # checks the home before any store is created in it
+    return Ledger(store if store is not None else open_store(home), genesis, Registry(),
                   verify_threads=verify_threads)
 
 
