@@ -23,7 +23,7 @@ from chain import merkle
 from chain.archive import write_archive
 from chain.block import Block, BlockHeader, Commit, CommitSig, vote_bytes
 from chain.encoding import decode_trusted, encode
-from chain.errors import BlockInvalid, GenesisInvalid, NotFound, StoreCorrupt, TxRejected
+from chain.errors import BadRequest, BlockInvalid, GenesisInvalid, NotFound, StoreCorrupt, TxRejected
 from chain.execution import Execution, Machine, SignatureChecker, execute_txs
 from chain.genesis import Genesis
 from chain.state import StateReader, check_key, version_writes
@@ -243,6 +243,33 @@ class Ledger:
             "result_path": merkle.inclusion_proof(h, result_leaves, index),
             "header": block.header.to_plain(), "commit": block.commit.to_plain(),
         }
+
+    def _committed_header(self, height: int) -> dict[str, Any]:
+        block = self.block(height)
+        return {"header": block.header.to_plain(), "commit": block.commit.to_plain()}
+
+    def block_proof(self, height: int, at: int | None = None) -> dict[str, Any]:
+        """Block ``height``'s hash with an inclusion path to the history root of block ``at``.
+
+        Block ``at``'s header commits to every block before it, so ``height < at``.
+        """
+        at = self.tip.height if at is None else at
+        if not 0 <= height < at <= self.tip.height:
+            raise BadRequest("a block proof needs 0 <= height < at <= tip", height=height, at=at,
+                             tip=self.tip.height)
+        return {"height": height, "at": at, "block_hash": self.block_hash(height),
+                "path": self.history.inclusion_proof(height, at), **self._committed_header(at)}
+
+    def consistency_proof(self, old: int, new: int | None = None) -> dict[str, Any]:
+        """A proof that block ``new``'s history extends block ``old``'s (RFC 9162 consistency)."""
+        new = self.tip.height if new is None else new
+        if not 1 <= old <= new <= self.tip.height:
+            raise BadRequest("a consistency proof needs 1 <= old <= new <= tip", old=old, new=new,
+                             tip=self.tip.height)
+        old_header = self._committed_header(old)
+        return {"old": old, "new": new, "path": self.history.consistency_proof(old, new),
+                "old_header": old_header["header"], "old_commit": old_header["commit"],
+                **self._committed_header(new)}
 
     def state_proof(self, key: str, height: int | None = None) -> dict[str, Any]:
         """A record's version at ``height`` (default: tip) with a state-tree proof."""

@@ -6,7 +6,11 @@ the genesis validators, then the Merkle path against the header's root:
 * a transaction proof: the transaction and its result, each with an RFC 9162
   inclusion path to ``tx_root`` / ``result_root``;
 * a state proof: a record's version (or its absence) with a state-tree path
-  to ``state_root``.
+  to ``state_root``;
+* a block proof: a block hash with an inclusion path to a later header's
+  ``history_root``;
+* a consistency proof: an older header's history is a prefix of a newer one's,
+  so an auditor holding a checkpoint checks a new head in O(log n).
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ def _header(genesis: Genesis, proof: dict[str, Any]) -> BlockHeader:
         if header.chain_id != genesis.chain_id:
             raise ProofInvalid("the proof is for another chain", chain_id=header.chain_id)
         check_commit(genesis, header, commit)
-    except KeyError as exc:
-        raise ProofInvalid(f"the proof lacks {exc}") from None
+    except (KeyError, TypeError) as exc:
+        raise ProofInvalid(f"the proof lacks a committed header: {exc}") from None
     except ProofInvalid:
         raise
     except MuluError as exc:
@@ -88,11 +92,48 @@ def verify_state(genesis: Genesis, proof: dict[str, Any]) -> dict[str, Any]:
     return {"type": "state", "height": height, "key": key, "present": value is not None, "value": value}
 
 
+def verify_block(genesis: Genesis, proof: dict[str, Any]) -> dict[str, Any]:
+    """Check that a block hash is in the history committed by a later block's header."""
+    h = genesis.profile.hash
+    header = _header(genesis, proof)
+    try:
+        height, at, block_hash, path = proof["height"], proof["at"], proof["block_hash"], proof["path"]
+    except KeyError as exc:
+        raise ProofInvalid(f"malformed block proof: lacks {exc}") from None
+    if at != header.height or type(block_hash) is not bytes or type(height) is not int:
+        raise ProofInvalid("malformed block proof: `at` is the header's height, block_hash bytes")
+    if height == 0 and block_hash != genesis.hash:
+        raise ProofInvalid("block 0 is the genesis, and its hash is the genesis file's")
+    merkle.verify_inclusion(h, height, at, merkle.leaf_hash(h, block_hash), path, header.history_root)
+    return {"type": "block", "height": height, "at": at, "block_hash": block_hash.hex()}
+
+
+def verify_consistency(genesis: Genesis, proof: dict[str, Any]) -> dict[str, Any]:
+    """Check that a newer committed header's history extends an older one's.
+
+    An auditor holding the old header (a checkpoint) compares it with
+    ``old_header`` and then needs only this O(log n) proof.
+    """
+    h = genesis.profile.hash
+    new_header = _header(genesis, proof)
+    old_header = _header(genesis, {"header": proof.get("old_header"), "commit": proof.get("old_commit")})
+    try:
+        old, new, path = proof["old"], proof["new"], proof["path"]
+    except KeyError as exc:
+        raise ProofInvalid(f"malformed consistency proof: lacks {exc}") from None
+    if old != old_header.height or new != new_header.height:
+        raise ProofInvalid("the proof's heights differ from its headers", old=old, new=new)
+    merkle.verify_consistency(h, old, new, old_header.history_root, new_header.history_root, path)
+    return {"type": "consistency", "old": old, "new": new,
+            "old_hash": old_header.hash(genesis.profile).hex(), "new_hash": new_header.hash(genesis.profile).hex()}
+
+
+VERIFIERS = {"tx": verify_tx, "state": verify_state, "block": verify_block, "consistency": verify_consistency}
+
+
 def verify(genesis: Genesis, proof: dict[str, Any]) -> dict[str, Any]:
-    """Check a proof of either kind (by its ``type``)."""
-    kind = proof.get("type")
-    if kind == "tx":
-        return verify_tx(genesis, proof)
-    if kind == "state":
-        return verify_state(genesis, proof)
-    raise ProofInvalid(f"unknown proof type {kind!r}")
+    """Check a proof of any kind (by its ``type``)."""
+    verifier = VERIFIERS.get(proof.get("type"))
+    if verifier is None:
+        raise ProofInvalid(f"unknown proof type {proof.get('type')!r}", known=sorted(VERIFIERS))
+    return verifier(genesis, proof)

@@ -72,6 +72,12 @@ class Client:
     def tx_proof(self, tx_id: str) -> dict[str, Any]:
         return self.get(f"/v1/txs/{tx_id}/proof")
 
+    def block_proof(self, height: int, at: int | None = None) -> dict[str, Any]:
+        return self.get(f"/v1/blocks/{height}/proof", at=at)
+
+    def consistency(self, old: int, new: int | None = None) -> dict[str, Any]:
+        return self.get("/v1/consistency", old=old, new=new)
+
     def state(self, key: str, height: int | None = None) -> dict[str, Any]:
         return self.get("/v1/state", key=key, height=height)
 

@@ -246,9 +246,17 @@ def q_status(node: str = NODE) -> None:
 
 
 @query_app.command("block")
-def q_block(height: int, node: str = NODE) -> None:
-    """A block with its transactions, results and commit."""
-    _query(lambda: Client(node).block(height))
+def q_block(height: int, node: str = NODE,
+            proof: bool = typer.Option(False, "--proof", help="Print a proof that it is in the chain."),
+            at: Optional[int] = typer.Option(None, "--at", help="With --proof: the later block to prove against.")) -> None:
+    """A block with its transactions, results and commit (or its proof)."""
+    _query(lambda: Client(node).block_proof(height, at) if proof else Client(node).block(height))
+
+
+@query_app.command("consistency")
+def q_consistency(old: int, new: Optional[int] = typer.Argument(None), node: str = NODE) -> None:
+    """A proof that the chain at NEW (default: tip) extends the chain at OLD."""
+    _query(lambda: Client(node).consistency(old, new))
 
 
 @query_app.command("tx")
@@ -349,7 +357,7 @@ def _unb64(value: Any) -> Any:
 @proof_app.command("verify")
 def proof_verify(genesis: Path = typer.Option(..., "--genesis"),
                  proof: Path = typer.Option(..., "--proof", help="A proof JSON from the API or `mulu query`.")) -> None:
-    """Check a transaction or state proof offline against the genesis validators."""
+    """Check a transaction, state, block or consistency proof offline against the genesis validators."""
     from chain import proofs
 
     try:

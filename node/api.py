@@ -168,6 +168,16 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
         """A committed block: header, transactions with results, commit."""
         return block_view(ledger.block(height), profile)
 
+    @api.get("/v1/blocks/{height}/proof", tags=["proofs"])
+    def get_block_proof(height: int, at: int | None = Query(None, ge=1)) -> Any:
+        """Block ``height``'s hash with a path to the history root of block ``at`` (default: tip)."""
+        return {"type": "block", **_proof_value(ledger.block_proof(height, at))}
+
+    @api.get("/v1/consistency", tags=["proofs"])
+    def get_consistency(old: int = Query(..., ge=1), new: int | None = Query(None, ge=1)) -> Any:
+        """Proof that block ``new``'s history extends block ``old``'s (RFC 9162 consistency)."""
+        return {"type": "consistency", **_proof_value(ledger.consistency_proof(old, new))}
+
     @api.get("/v1/txs/{tx_id}", tags=["transactions"])
     def get_tx(tx_id: str) -> Any:
         """A committed transaction with its result and where it is."""
