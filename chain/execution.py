@@ -112,32 +112,43 @@ class SignatureChecker:
 
     def __init__(self, profile: CryptoProfile, threads: int = 2, memory: int = 200_000) -> None:
         self.profile = profile
+        self.threads = threads
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="verify") if threads > 1 else None
         self._verified: dict[bytes, None] = {}
         self._memory = memory
 
-    def check_many(self, items: Sequence[tuple[bytes, bytes, Transaction]]) -> list[bool]:
-        """Verify ``(tx_id, public_key, tx)`` triples; True where the signature holds."""
-        todo = [(i, item) for i, item in enumerate(items) if item[0] not in self._verified]
-        out = [True] * len(items)
-        if not todo:
-            return out
+    def _verify(self, items: Sequence[tuple[bytes, bytes, Transaction]]) -> list[bool]:
         verify = self.profile.verify
+        return [verify(public_key, tx.signing_bytes(), tx.signature) for _, public_key, tx in items]
 
-        def one(item: tuple[bytes, bytes, Transaction]) -> bool:
-            _, public_key, tx = item
-            return verify(public_key, tx.signing_bytes(), tx.signature)
+    def start(self, items: Sequence[tuple[bytes, bytes, Transaction]]) -> Callable[[], list[bool]]:
+        """Begin verifying ``(tx_id, public_key, tx)`` triples; return a call that
+        waits and gives True where the signature holds.
 
-        if self._pool is not None and len(todo) > 8:
-            chunks = max(1, len(todo) // 64)
-            oks = list(self._pool.map(one, [item for _, item in todo], chunksize=chunks))
-        else:
-            oks = [one(item) for _, item in todo]
-        for (i, item), ok in zip(todo, oks):
+        The work is split into one slice per thread (a future per signature
+        would cost more than a quarter of a verification), so the caller can go
+        on preparing the next items while these are checked.
+        """
+        todo = [i for i, item in enumerate(items) if item[0] not in self._verified]
+        if self._pool is None or len(todo) < 16:
+            oks = self._verify([items[i] for i in todo])
+            return lambda: self._collect(items, todo, oks)
+        step = -(-len(todo) // self.threads)
+        futures = [self._pool.submit(self._verify, [items[i] for i in todo[k:k + step]])
+                   for k in range(0, len(todo), step)]
+        return lambda: self._collect(items, todo, [ok for f in futures for ok in f.result()])
+
+    def _collect(self, items, todo: list[int], oks: list[bool]) -> list[bool]:
+        out = [True] * len(items)
+        for i, ok in zip(todo, oks):
             out[i] = ok
             if ok:
-                self.remember(item[0])
+                self.remember(items[i][0])
         return out
+
+    def check_many(self, items: Sequence[tuple[bytes, bytes, Transaction]]) -> list[bool]:
+        """Verify ``(tx_id, public_key, tx)`` triples; True where the signature holds."""
+        return self.start(items)()
 
     def remember(self, tx_id: bytes) -> None:
         if len(self._verified) >= self._memory:
