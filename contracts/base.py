@@ -48,6 +48,7 @@ class Method:
     args: Mapping[str, Spec]
     roles: frozenset[str] | None  # None: any member may call
     summary: str
+    governed: bool = False  # True: only an approved governance proposal may call it
 
     @property
     def qualified(self) -> str:
@@ -57,25 +58,74 @@ class Method:
         check_args(self.args, args)
 
 
+@dataclass(frozen=True)
+class Param:
+    """A contract parameter: a chain-wide integer set in genesis, changed by governance.
+
+    Its value lives in state at ``params/<contract>.<name>``; contracts read it
+    with :func:`param`.
+    """
+
+    contract: str
+    name: str
+    default: int
+    min: int
+    max: int
+    summary: str
+    article: str = ""
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.contract}.{self.name}"
+
+    @property
+    def key(self) -> str:
+        return param_key(self.qualified)
+
+
+def param_key(qualified: str) -> str:
+    return f"params/{qualified}"
+
+
+def param(view: StateView, qualified: str) -> int:
+    """The current value of the contract parameter ``contract.name``."""
+    value = view.get(param_key(qualified))
+    if value is None:
+        raise RuleViolation("PARAM_UNKNOWN", f"no chain parameter {qualified}", field=qualified)
+    return value
+
+
 @dataclass
 class Contract:
-    """A named group of methods, with an optional genesis hook."""
+    """A named group of methods and parameters, with an optional genesis hook."""
 
     name: str
     title: str
     methods: dict[str, Method] = field(default_factory=dict)
+    params: dict[str, Param] = field(default_factory=dict)
     genesis: Callable[[Genesis], dict[str, Any]] | None = None
 
-    def method(self, *, args: Mapping[str, Spec], roles: tuple[str, ...] | None = None):
-        """Register a method; its docstring's first line is its summary."""
+    def method(self, *, args: Mapping[str, Spec], roles: tuple[str, ...] | None = None, governed: bool = False):
+        """Register a method; its docstring's first line is its summary.
+
+        ``roles`` is the default policy (genesis may override it); a
+        ``governed`` method runs only as the action of an approved proposal.
+        """
 
         def register(fn: MethodFn) -> MethodFn:
             summary = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
             self.methods[fn.__name__] = Method(self.name, fn.__name__, fn, dict(args),
-                                               None if roles is None else frozenset(roles), summary)
+                                               None if roles is None else frozenset(roles), summary, governed)
             return fn
 
         return register
+
+    def param(self, name: str, default: int, *, min: int = 0, max: int = 2**31, summary: str = "",
+              article: str = "") -> Param:
+        """Declare a parameter with its default (Beijing's value where the seeds give one)."""
+        p = Param(self.name, name, default, min, max, summary, article)
+        self.params[name] = p
+        return p
 
     def on_genesis(self, fn: Callable[[Genesis], dict[str, Any]]):
         self.genesis = fn

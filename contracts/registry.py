@@ -15,7 +15,7 @@ from chain.execution import Effects, StateView, TxContext
 from chain.genesis import Genesis
 from chain.tx import Transaction
 from contracts import anchor, identity
-from contracts.base import Call, Contract, Method
+from contracts.base import Call, Contract, Method, Param
 
 ALL_CONTRACTS: tuple[Contract, ...] = (identity.contract, anchor.contract)
 """Every contract this build provides, by name."""
@@ -37,11 +37,30 @@ class Registry:
                                 method=name, known=sorted(c.methods))
         return m
 
+    def params(self) -> dict[str, Param]:
+        """Every declared contract parameter by qualified name."""
+        return {p.qualified: p for c in self.contracts.values() for p in c.params.values()}
+
     def genesis_writes(self, genesis: Genesis) -> dict[str, Any]:
         writes: dict[str, Any] = {}
         for c in self.contracts.values():
             if c.genesis is not None:
                 writes.update(c.genesis(genesis))
+        declared = self.params()
+        overrides = genesis.doc.get("contract_params", {})
+        if type(overrides) is not dict:
+            raise GenesisInvalid("contract_params must map contract.param names to integers",
+                                 field="contract_params")
+        for name, value in overrides.items():
+            p = declared.get(name)
+            if p is None:
+                raise GenesisInvalid(f"contract_params.{name} is not a declared parameter",
+                                     field=f"contract_params.{name}", known=sorted(declared))
+            if type(value) is not int or not p.min <= value <= p.max:
+                raise GenesisInvalid(f"contract_params.{name} must be an integer in {p.min}..{p.max}",
+                                     field=f"contract_params.{name}")
+        for name, p in declared.items():
+            writes[p.key] = overrides.get(name, p.default)
         if not writes:
             raise GenesisInvalid("the genesis defines no state")
         return writes
@@ -51,6 +70,9 @@ class Registry:
 
     def admit(self, view: StateView, tx: Transaction) -> None:
         m = self.method(tx.contract, tx.method)
+        if m.governed:
+            raise NotAuthorized(f"{m.qualified} runs only as the action of an approved governance proposal",
+                                code="TX_GOVERNED_ONLY", method=m.qualified)
         m.check_args(tx.args)
         if m.roles is not None:
             roles = identity.roles_of(view, tx.sender)
