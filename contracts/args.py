@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from chain.errors import ArgsInvalid
+from contracts import uscc
 
 
 class Spec(ABC):
@@ -52,6 +53,28 @@ class Int(Spec):
     def check(self, value: Any, where: str) -> None:
         if type(value) is not int or not self.min <= value <= self.max:
             self.fail(where, f"an integer in {self.min}..{self.max}")
+
+
+@dataclass(frozen=True)
+class Bool(Spec):
+    required: bool = True
+
+    def check(self, value: Any, where: str) -> None:
+        if type(value) is not bool:
+            self.fail(where, "true or false")
+
+
+@dataclass(frozen=True)
+class Uscc(Spec):
+    """A 统一社会信用代码 with valid GB 32100 and GB 11714 check characters."""
+
+    required: bool = True
+
+    def check(self, value: Any, where: str) -> None:
+        try:
+            uscc.validate(value)
+        except uscc.InvalidUSCC as exc:
+            raise ArgsInvalid(f"argument {where}: {exc}", field=where, reason=exc.reason) from None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from chain.encoding import decode
 from chain.errors import BadRequest, EncodingError, MuluError, NotFound, TxMalformed
 from chain.state import Version
+from contracts import duty
 from contracts.identity import member_key
 from node.app import Admission, Application
 from node.errors import status_for
@@ -232,6 +233,33 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
         if value is None:
             raise NotFound(f"{code} is not a member", code="MEMBER_NOT_FOUND", uscc=code)
         return {**_member_view(value), "next_nonce": app.next_nonce(code)}
+
+    @api.get("/v1/duty/{code}", tags=["duty catalog"])
+    def list_duty_items(code: str, after: str = "", limit: int = Query(100, ge=1, le=1000)) -> Any:
+        """A department's duty items (职责事项): each one's latest version; page with ``after``."""
+        prefix = f"duty/item/{code}/"
+        items = [jsonable(v) for _, v in ledger.state.keys(prefix, after=prefix + after if after else "",
+                                                           limit=limit)]
+        return {"uscc": code, "items": items, "next": items[-1]["item_id"] if len(items) == limit else None}
+
+    @api.get("/v1/duty/{code}/{item_id}", tags=["duty catalog"])
+    def get_duty_item(code: str, item_id: str) -> Any:
+        """A duty item's latest version and the version in force (approved), if any."""
+        current = ledger.state.get(duty.item_key(code, item_id))
+        if current is None:
+            raise NotFound(f"{code} has no duty item {item_id}", code="DUTY_ITEM_NOT_FOUND")
+        return {"current": jsonable(current), "approved": jsonable(duty.approved_item(ledger.state, code, item_id))}
+
+    @api.get("/v1/duty/{code}/{item_id}/versions", tags=["duty catalog"])
+    def get_duty_versions(code: str, item_id: str, after: int = Query(0, ge=0),
+                          limit: int = Query(100, ge=1, le=1000)) -> Any:
+        """Every version of a duty item, oldest first, each linked to the one before by hash."""
+        prefix = f"duty/version/{code}/{item_id}/"
+        start = duty.version_key(code, item_id, after) if after else ""
+        versions = [jsonable(v) for _, v in ledger.state.keys(prefix, after=start, limit=limit)]
+        if not versions and not after:
+            raise NotFound(f"{code} has no duty item {item_id}", code="DUTY_ITEM_NOT_FOUND")
+        return {"uscc": code, "item_id": item_id, "versions": versions}
 
     @api.get("/v1/contracts", tags=["chain"])
     def contracts() -> Any:
