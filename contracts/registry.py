@@ -14,10 +14,10 @@ from chain.errors import ContractUnknown, GenesisInvalid, MethodUnknown, NotAuth
 from chain.execution import Effects, StateView, TxContext
 from chain.genesis import Genesis
 from chain.tx import Transaction
-from contracts import anchor, duty, identity
+from contracts import anchor, catalog, duty, identity
 from contracts.base import Call, Contract, Method, Param
 
-ALL_CONTRACTS: tuple[Contract, ...] = (identity.contract, anchor.contract, duty.contract)
+ALL_CONTRACTS: tuple[Contract, ...] = (identity.contract, anchor.contract, duty.contract, catalog.contract)
 """Every contract this build provides, by name."""
 
 

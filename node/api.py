@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from chain.encoding import decode
 from chain.errors import BadRequest, EncodingError, MuluError, NotFound, TxMalformed
 from chain.state import Version
-from contracts import duty
+from contracts import catalog, duty
 from contracts.identity import member_key
 from node.app import Admission, Application
 from node.errors import status_for
@@ -260,6 +260,57 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
         if not versions and not after:
             raise NotFound(f"{code} has no duty item {item_id}", code="DUTY_ITEM_NOT_FOUND")
         return {"uscc": code, "item_id": item_id, "versions": versions}
+
+    def _entry_version(code: str, version: int) -> dict[str, Any]:
+        record = ledger.state.get(catalog.version_key(code, version))
+        if record is None:
+            raise NotFound(f"no version {version} of catalog entry {code}", code="CATALOG_ENTRY_NOT_FOUND",
+                           resource_code=code, version=version)
+        return record
+
+    @api.get("/v1/catalog/entry", tags=["data catalog"])
+    def get_catalog_entry(code: str, height: int | None = Query(None, ge=0)) -> Any:
+        """A catalog entry by 资源代码: its latest version, or the version in force at ``height``."""
+        if height is not None and height > ledger.tip.height:
+            raise NotFound(f"no state at height {height}", code="BLOCK_NOT_FOUND", height=height)
+        version = ledger.state.version(catalog.entry_key(code), height)
+        if version is None or version.value is None:
+            raise NotFound(f"no catalog entry {code}" + ("" if height is None else f" at height {height}"),
+                           code="CATALOG_ENTRY_NOT_FOUND", resource_code=code)
+        return {**jsonable(version.value), "overlaps": jsonable(ledger.state.get(catalog.overlap_key(code)) or [])}
+
+    @api.get("/v1/catalog/versions", tags=["data catalog"])
+    def get_catalog_versions(code: str, after: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)) -> Any:
+        """Every version of an entry, oldest first, each with the previous version's hash."""
+        prefix = f"catalog/version/{code}/"
+        start = catalog.version_key(code, after) if after else ""
+        versions = [jsonable(v) for _, v in ledger.state.keys(prefix, after=start, limit=limit)]
+        if not versions and not after:
+            raise NotFound(f"no catalog entry {code}", code="CATALOG_ENTRY_NOT_FOUND", resource_code=code)
+        return {"resource_code": code, "versions": versions}
+
+    @api.get("/v1/catalog/diff", tags=["data catalog"])
+    def get_catalog_diff(code: str, from_version: int = Query(..., alias="from", ge=1),
+                         to_version: int = Query(..., alias="to", ge=1)) -> Any:
+        """What changed between two versions: fields, and 信息项 added, removed or changed."""
+        return jsonable(catalog.diff(_entry_version(code, from_version), _entry_version(code, to_version)))
+
+    @api.get("/v1/catalog/entries", tags=["data catalog"])
+    def list_catalog_entries(department: str, after: str = "", limit: int = Query(100, ge=1, le=1000)) -> Any:
+        """A department's catalog entries (latest versions), by 资源代码; page with ``after``."""
+        prefix = f"catalog/dept/{department}/"
+        codes = [k[len(prefix):] for k, _ in ledger.state.keys(prefix, after=prefix + after if after else "",
+                                                                limit=limit)]
+        entries = [jsonable(ledger.state.get(catalog.entry_key(c))) for c in codes]
+        return {"department": department, "entries": entries, "next": codes[-1] if len(codes) == limit else None}
+
+    @api.get("/v1/catalog/overlaps", tags=["data catalog"])
+    def list_overlaps(after: str = "", limit: int = Query(100, ge=1, le=1000)) -> Any:
+        """一数一源: entries declaring data items another department already provides."""
+        prefix = "catalog/overlap/"
+        rows = [{"resource_code": k[len(prefix):], "overlaps": jsonable(v)}
+                for k, v in ledger.state.keys(prefix, after=prefix + after if after else "", limit=limit)]
+        return {"overlaps": rows, "next": rows[-1]["resource_code"] if len(rows) == limit else None}
 
     @api.get("/v1/contracts", tags=["chain"])
     def contracts() -> Any:

@@ -1,0 +1,266 @@
+"""数据目录: a department's data catalog, one entry per 信息资源.
+
+Entries carry the core metadata of 政务信息资源目录编制指南 (发改高技〔2017〕1272号):
+分类 (类/项/目/细目), 名称, 资源代码, 提供方 and its code, 摘要, 格式, 信息项
+(名称, 数据类型, 长度), 共享属性 (共享类型, 共享条件, 共享方式), 开放属性 (是否开放,
+开放条件), 更新周期, 发布日期, 关联资源代码 — plus the duty items the resource
+serves and its source systems.
+
+Rules, each with its article:
+
+* an entry maps to at least one approved duty item of its own department, or
+  carries a note approved by ``review_authority`` (000:第九条);
+* 有条件共享 states its conditions, 不予共享 cites its legal basis (002:第十六条);
+* a resource code belongs to one department; related codes must exist;
+* 一数一源 (000:第七条, 004:第十二条): data items another department already
+  provides do not refuse the entry — the overlap is recorded and queryable, so
+  review can refuse duplicate collection.
+
+Every change is a new version with the previous version's hash, a reason and
+the signer; nothing is overwritten or deleted.
+
+State::
+
+    catalog/entry/<code>                 latest version
+    catalog/version/<code>/<000001>      every version, immutable
+    catalog/owner/<code>                 the department that owns the code
+    catalog/dept/<uscc>/<code>           the latest version number, to list a department's entries
+    catalog/provides/<item name>         [[provider uscc, resource code], ...] sorted
+    catalog/overlap/<code>               [{item, provider, resource_code}, ...] of the latest version
+    catalog/note/<uscc>/<note_id>        a review-approved note for entries without duty items
+    catalog/updated/<uscc>               {"height", "time"} of the department's last catalog change
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chain.encoding import encode
+from chain.execution import Effects, StateView
+from contracts import duty
+from contracts.args import Bool, ListOf, Obj, OneOf, Str, Uscc
+from contracts.base import Call, Contract, refuse
+
+ARTICLE_DUTY = "000:第九条"
+ARTICLE_SHARE = "002:第十六条"
+ARTICLE_SINGLE_SOURCE = "000:第七条"
+
+RESOURCE_CODE = r"[1-3][0-9]{5}[0-9A-Z]{0,12}/[0-9]{1,12}"
+"""信息资源代码: 前段码 (类 1 digit, 项 2, 目 3, 细目 optional) / 后段码 (顺序码)."""
+
+DATA_TYPES = ("C", "N", "Y", "D", "T", "L", "M", "G", "B", "I", "F")
+"""信息项数据类型: 字符 C, 数值 N, 货币 Y, 日期 D, 日期时间 T, 逻辑 L, 备注 M, 通用 G,
+双精度 B, 整型 I, 浮点 F."""
+
+SHARE_TYPES = ("unconditional", "conditional", "not_shared")
+UPDATE_CYCLES = ("realtime", "daily", "weekly", "monthly", "quarterly", "half_yearly", "yearly", "irregular")
+NOTE_ID = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+
+contract = Contract("catalog", "数据目录 data catalog")
+
+DATA_ITEM = Obj({
+    "name": Str(max_len=100),
+    "data_type": OneOf(DATA_TYPES),
+    "length": Str(max_len=12, pattern=r"[1-9][0-9]{0,5}(,[0-9]{1,2})?", required=False),
+})
+
+ENTRY_ARGS = {
+    "resource_code": Str(max_len=32, pattern=RESOURCE_CODE),
+    "class": Str(max_len=1, pattern=r"[1-3]"),
+    "item": Str(max_len=2, min_len=2, pattern=r"[0-9]{2}"),
+    "category": Str(max_len=3, min_len=3, pattern=r"[0-9]{3}"),
+    "subcategory": Str(max_len=12, min_len=0, pattern=r"[0-9A-Z]{0,12}", required=False),
+    "name": Str(max_len=200),
+    "provider": Str(max_len=200),
+    "provider_code": Uscc(),
+    "summary": Str(max_len=2000),
+    "format": Str(max_len=64),
+    "data_items": ListOf(DATA_ITEM, min_items=1, max_items=500),
+    "share_type": OneOf(SHARE_TYPES),
+    "share_condition": Str(max_len=1000, min_len=0, required=False),
+    "share_method": Str(max_len=200, min_len=0, required=False),
+    "share_basis": Str(max_len=1000, min_len=0, required=False),
+    "open_to_public": Bool(),
+    "open_condition": Str(max_len=1000, min_len=0, required=False),
+    "update_cycle": OneOf(UPDATE_CYCLES),
+    "published": Str(max_len=10, min_len=10, pattern=r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+    "related_codes": ListOf(Str(max_len=32, pattern=RESOURCE_CODE), max_items=50, required=False),
+    "duty_items": ListOf(Str(max_len=64, pattern=duty.ITEM_ID), max_items=50),
+    "note_id": Str(max_len=64, pattern=NOTE_ID, required=False),
+    "systems": ListOf(Str(max_len=200), max_items=20, required=False),
+    "reason": Str(max_len=1000),
+}
+
+_OPTIONAL_TEXT = ("subcategory", "share_condition", "share_method", "share_basis", "open_condition", "note_id")
+
+
+def entry_key(code: str) -> str:
+    return f"catalog/entry/{code}"
+
+
+def version_key(code: str, version: int) -> str:
+    return f"catalog/version/{code}/{version:06d}"
+
+
+def owner_key(code: str) -> str:
+    return f"catalog/owner/{code}"
+
+
+def dept_key(department: str, code: str) -> str:
+    return f"catalog/dept/{department}/{code}"
+
+
+def provides_key(item_name: str) -> str:
+    return f"catalog/provides/{item_name}"
+
+
+def overlap_key(code: str) -> str:
+    return f"catalog/overlap/{code}"
+
+
+def note_key(department: str, note_id: str) -> str:
+    return f"catalog/note/{department}/{note_id}"
+
+
+def updated_key(department: str) -> str:
+    return f"catalog/updated/{department}"
+
+
+def _check_rules(view: StateView, call: Call) -> None:
+    """The cross-field and cross-record rules of an entry (static shape is checked at the door)."""
+    a = call.args
+    code = a["resource_code"]
+    prefix = a["class"] + a["item"] + a["category"] + a.get("subcategory", "")
+    if code.split("/")[0] != prefix:
+        raise refuse("CATALOG_CODE_CLASS_MISMATCH",
+                     f"资源代码 {code} does not begin with its 分类 (类/项/目/细目) {prefix}", field="resource_code")
+    if a["provider_code"] != call.sender:
+        raise refuse("CATALOG_PROVIDER_MISMATCH", "a department publishes only its own resources (提供方代码)",
+                     field="provider_code")
+    owner = view.get(owner_key(code))
+    if owner is not None and owner != call.sender:
+        raise refuse("CATALOG_CODE_TAKEN", f"资源代码 {code} belongs to {owner}", field="resource_code", owner=owner)
+    if a["share_type"] == "conditional" and not a.get("share_condition", "").strip():
+        raise refuse("CATALOG_SHARE_CONDITION_MISSING", "有条件共享 must state its 共享条件",
+                     article=ARTICLE_SHARE, field="share_condition")
+    if a["share_type"] == "not_shared" and not a.get("share_basis", "").strip():
+        raise refuse("CATALOG_SHARE_BASIS_MISSING", "不予共享 must cite its legal or policy basis",
+                     article=ARTICLE_SHARE, field="share_basis")
+    if a["open_to_public"] and a["share_type"] == "not_shared":
+        raise refuse("CATALOG_OPEN_NOT_SHARED", "a resource not shared with departments cannot be open to the public",
+                     article=ARTICLE_SHARE, field="open_to_public")
+    names = [item["name"].strip() for item in a["data_items"]]
+    if len(set(names)) != len(names) or not all(names):
+        raise refuse("CATALOG_DATA_ITEM_DUPLICATE", "信息项 names are non-empty and distinct within an entry",
+                     field="data_items")
+    for i, related in enumerate(a.get("related_codes", [])):
+        if related == code or view.get(owner_key(related)) is None:
+            raise refuse("CATALOG_RELATED_UNKNOWN", f"关联资源代码 {related} is not a catalogued resource",
+                         field=f"related_codes[{i}]")
+    _check_duty_mapping(view, call)
+
+
+def _check_duty_mapping(view: StateView, call: Call) -> None:
+    """000:第九条: map to approved duty items of one's own department, or carry an approved note."""
+    a = call.args
+    for i, item_id in enumerate(a["duty_items"]):
+        if duty.approved_item(view, call.sender, item_id) is None:
+            raise refuse("CATALOG_DUTY_UNMAPPED", f"{item_id} is not an approved duty item of {call.sender}",
+                         article=ARTICLE_DUTY, field=f"duty_items[{i}]")
+    if not a["duty_items"]:
+        note_id = a.get("note_id", "")
+        if not note_id:
+            raise refuse("CATALOG_NOTE_REQUIRED", "an entry serving no duty item needs a note approved by review",
+                         article=ARTICLE_DUTY, field="duty_items")
+        if view.get(note_key(call.sender, note_id)) is None:
+            raise refuse("CATALOG_NOTE_UNKNOWN", f"no approved note {note_id} for {call.sender}",
+                         article=ARTICLE_DUTY, field="note_id")
+
+
+def _provides(view: StateView, names: list[str], provider: str, code: str, add: bool) -> dict[str, Any]:
+    """Writes updating the 一数一源 index for ``names`` (adding or removing one provider's code)."""
+    writes: dict[str, Any] = {}
+    for name in sorted(set(names)):
+        current = [tuple(p) for p in view.get(provides_key(name)) or []]
+        pair = (provider, code)
+        updated = sorted(set(current) | {pair}) if add else [p for p in current if p != pair]
+        if updated != current:
+            writes[provides_key(name)] = [list(p) for p in updated] or None
+    return writes
+
+
+@contract.method(roles=duty.OWNER_ROLES, args=ENTRY_ARGS)
+def publish(view: StateView, call: Call) -> Effects:
+    """Publish a catalog entry, or a new version of one of the department's own entries."""
+    _check_rules(view, call)
+    a = call.args
+    code = a["resource_code"]
+    current = view.get(entry_key(code))
+    entry = {name: a.get(name, "" if name in _OPTIONAL_TEXT else []) for name in ENTRY_ARGS if name != "reason"}
+    entry["data_items"] = [{**item, "name": item["name"].strip()} for item in a["data_items"]]
+    if current is not None and current["entry"] == entry:
+        raise refuse("CATALOG_UNCHANGED", f"version {current['version']} of {code} already says this",
+                     field="resource_code", version=current["version"])
+    record = {
+        "resource_code": code, "entry": entry, "status": "published", "reason": a["reason"],
+        "version": 1 if current is None else current["version"] + 1,
+        "prev_hash": b"" if current is None else call.ctx.profile.hash(encode(current)),
+        "signer": call.sender, "key_id": call.tx.key_id, "tx_id": call.ctx.tx_id,
+        "height": call.ctx.height, "time": call.ctx.time,
+    }
+    names = [item["name"] for item in entry["data_items"]]
+    old_names = [] if current is None else [item["name"] for item in current["entry"]["data_items"]]
+    writes: dict[str, Any] = {entry_key(code): record, version_key(code, record["version"]): record,
+                              owner_key(code): call.sender, dept_key(call.sender, code): record["version"],
+                              updated_key(call.sender): {"height": call.ctx.height, "time": call.ctx.time}}
+    writes.update(_provides(view, [n for n in old_names if n not in names], call.sender, code, add=False))
+    overlaps = []
+    for name in sorted(set(names)):
+        others = [p for p in view.get(provides_key(name)) or [] if p[0] != call.sender]
+        overlaps += [{"item": name, "provider": p[0], "resource_code": p[1]} for p in others]
+    writes.update(_provides(view, names, call.sender, code, add=True))
+    writes[overlap_key(code)] = overlaps or None
+    events = [("catalog_published", {"uscc": call.sender, "resource_code": code, "version": record["version"]})]
+    if overlaps:
+        events.append(("single_source_overlap", {"resource_code": code, "article": ARTICLE_SINGLE_SOURCE,
+                                                 "items": sorted({o["item"] for o in overlaps}),
+                                                 "providers": sorted({o["provider"] for o in overlaps})}))
+    return Effects(writes, events)
+
+
+@contract.method(roles=("review_authority",), args={
+    "department": Uscc(),
+    "note_id": Str(max_len=64, pattern=NOTE_ID),
+    "text": Str(max_len=2000),
+})
+def approve_note(view: StateView, call: Call) -> Effects:
+    """经信局 approves a note letting a department catalog a resource that maps to no duty item."""
+    a = call.args
+    key = note_key(a["department"], a["note_id"])
+    if view.get(key) is not None:
+        raise refuse("CATALOG_NOTE_EXISTS", f"note {a['note_id']} is already approved", article=ARTICLE_DUTY,
+                     field="note_id")
+    member = view.get(f"identity/member/{a['department']}")
+    if member is None or not set(duty.OWNER_ROLES) & set(member["roles"]):
+        raise refuse("CATALOG_DEPARTMENT_UNKNOWN", f"{a['department']} is not a department or district",
+                     field="department")
+    note = {"department": a["department"], "note_id": a["note_id"], "text": a["text"], "approved_by": call.sender,
+            "height": call.ctx.height, "time": call.ctx.time, "tx_id": call.ctx.tx_id}
+    return Effects({key: note}, [("catalog_note_approved", {"uscc": a["department"], "note_id": a["note_id"]})])
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """What changed between two versions of an entry: fields, and data items added, removed or changed."""
+    a, b = old["entry"], new["entry"]
+    fields = {name: {"from": a.get(name), "to": b.get(name)}
+              for name in sorted(set(a) | set(b)) if name != "data_items" and a.get(name) != b.get(name)}
+    items_a = {i["name"]: i for i in a["data_items"]}
+    items_b = {i["name"]: i for i in b["data_items"]}
+    return {
+        "resource_code": new["resource_code"], "from_version": old["version"], "to_version": new["version"],
+        "fields": fields,
+        "items_added": [items_b[n] for n in sorted(set(items_b) - set(items_a))],
+        "items_removed": [items_a[n] for n in sorted(set(items_a) - set(items_b))],
+        "items_changed": [{"name": n, "from": items_a[n], "to": items_b[n]}
+                          for n in sorted(set(items_a) & set(items_b)) if items_a[n] != items_b[n]],
+    }

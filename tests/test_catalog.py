@@ -1,0 +1,189 @@
+"""数据目录: entries with 1272号 metadata, their rules, versions and 一数一源 overlaps.
+
+Each department first gets an approved duty item (职责目录), then publishes
+catalog entries mapped to it. The tests show the rules refusing with code,
+article and field and changing no state, versions linked by hash with a
+field-level diff, and an overlapping data item recorded — not refused — with
+who already provides it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from chain.encoding import encode
+from contracts import catalog
+from node.samples import by_short
+from tests.test_duty import BIANBAN, decision, item_args
+from tests.test_ledger import Net
+
+EDU = by_short("市教委").uscc
+HEALTH = by_short("市卫生健康委").uscc
+MARKET = by_short("市市场监管局").uscc
+JINGXIN = by_short("经信局").uscc
+
+
+def entry(code="301001/000001", owner=EDU, items=("学生姓名", "学籍号", "身份证号"), **extra):
+    cls, item, category = code[0], code[1:3], code[3:6]
+    return {
+        "resource_code": code, "class": cls, "item": item, "category": category,
+        "name": "中小学学籍信息", "provider": "北京市教育委员会", "provider_code": owner,
+        "summary": "本市中小学学生学籍基本信息", "format": "数据库",
+        "data_items": [{"name": n, "data_type": "C", "length": "32"} for n in items],
+        "share_type": "conditional", "share_condition": "用于教育管理相关业务", "share_method": "接口",
+        "open_to_public": False, "update_cycle": "daily", "published": "2026-07-01",
+        "duty_items": ["D01-01"], "reason": "首次编制", **extra,
+    }
+
+
+@pytest.fixture
+def net(tmp_path):
+    n = Net(tmp_path / "home")
+    for dept in (EDU, HEALTH, MARKET):
+        n.submit(n.tx(dept, "duty", "propose", item_args()))
+    n.blocks()
+    n.submit(*[n.tx(BIANBAN, "duty", "approve", decision(department=d)) for d in (EDU, HEALTH, MARKET)])
+    n.blocks()
+    yield n
+    n.ledger.close()
+
+
+def run(net: Net, sender: str, method: str, args: dict):
+    [tx_id] = net.submit(net.tx(sender, "catalog", method, args))
+    net.blocks()
+    return net.result(tx_id)
+
+
+def test_publish_records_the_entry_its_owner_and_index(net):
+    """A published entry is version 1, owned by its department, its items indexed by provider."""
+    result = run(net, EDU, "publish", entry())
+    assert result.ok, result
+    state = net.ledger.state
+    record = state.get(catalog.entry_key("301001/000001"))
+    assert (record["version"], record["signer"], record["prev_hash"]) == (1, EDU, b"")
+    assert record["entry"]["share_type"] == "conditional"
+    assert state.get(catalog.owner_key("301001/000001")) == EDU
+    assert state.get(catalog.provides_key("学籍号")) == [[EDU, "301001/000001"]]
+    assert state.get(catalog.overlap_key("301001/000001")) is None
+    assert state.get(catalog.updated_key(EDU))["height"] == net.ledger.tip.height
+
+
+def test_single_source_overlap_is_recorded_not_refused(net):
+    """000:第七条: another department declaring 身份证号 succeeds, and the overlap names the provider."""
+    assert run(net, EDU, "publish", entry()).ok
+    result = run(net, HEALTH, "publish", entry("302001/000001", HEALTH, ("患者姓名", "身份证号", "就诊日期"),
+                                               provider="北京市卫生健康委员会"))
+    assert result.ok, result
+    overlaps = net.ledger.state.get(catalog.overlap_key("302001/000001"))
+    assert overlaps == [{"item": "身份证号", "provider": EDU, "resource_code": "301001/000001"}]
+    [event] = [e for e in result.events if e[0] == "single_source_overlap"]
+    assert event[1]["article"] == catalog.ARTICLE_SINGLE_SOURCE and event[1]["providers"] == [EDU]
+    assert net.ledger.state.get(catalog.provides_key("身份证号")) == [
+        [EDU, "301001/000001"], [HEALTH, "302001/000001"]]
+
+
+def test_versions_link_by_hash_and_diff_names_what_changed(net):
+    """A second version links to the first; the diff shows changed fields and items."""
+    assert run(net, EDU, "publish", entry()).ok
+    changed = entry(items=("学生姓名", "学籍号", "入学日期"), update_cycle="weekly", reason="三定调整后更新")
+    changed["data_items"][0]["length"] = "64"
+    assert run(net, EDU, "publish", changed).ok
+    state = net.ledger.state
+    v1 = state.get(catalog.version_key("301001/000001", 1))
+    v2 = state.get(catalog.version_key("301001/000001", 2))
+    assert v2["prev_hash"] == net.profile.hash(encode(v1)) and v2["reason"] == "三定调整后更新"
+    d = catalog.diff(v1, v2)
+    assert d["fields"] == {"update_cycle": {"from": "daily", "to": "weekly"}}
+    assert [i["name"] for i in d["items_added"]] == ["入学日期"]
+    assert [i["name"] for i in d["items_removed"]] == ["身份证号"]
+    assert [i["name"] for i in d["items_changed"]] == ["学生姓名"]
+    # the dropped item no longer counts EDU as a provider
+    assert state.get(catalog.provides_key("身份证号")) is None
+    # as of the first version's height, the entry reads as version 1
+    assert state.version(catalog.entry_key("301001/000001"), v1["height"]).value["version"] == 1
+
+
+def test_an_entry_without_duty_items_needs_an_approved_note(net):
+    """000:第九条: no duty item → refused, until 经信局 approves a note the entry cites."""
+    bare = entry(duty_items=[], note_id="N-2026-01")
+    result = run(net, EDU, "publish", bare)
+    assert (result.code, result.article, result.field) == ("CATALOG_NOTE_UNKNOWN", "000:第九条", "note_id")
+    assert run(net, JINGXIN, "approve_note", {"department": EDU, "note_id": "N-2026-01",
+                                              "text": "跨部门汇聚数据，暂无对应职责事项"}).ok
+    assert run(net, EDU, "publish", bare).ok
+
+
+@pytest.mark.parametrize("change, code, article, field", [
+    ({"duty_items": ["D09-09"]}, "CATALOG_DUTY_UNMAPPED", "000:第九条", "duty_items[0]"),
+    ({"duty_items": []}, "CATALOG_NOTE_REQUIRED", "000:第九条", "duty_items"),
+    ({"share_condition": ""}, "CATALOG_SHARE_CONDITION_MISSING", "002:第十六条", "share_condition"),
+    ({"share_type": "not_shared"}, "CATALOG_SHARE_BASIS_MISSING", "002:第十六条", "share_basis"),
+    ({"share_type": "not_shared", "share_basis": "《保守国家秘密法》", "open_to_public": True},
+     "CATALOG_OPEN_NOT_SHARED", "002:第十六条", "open_to_public"),
+    ({"related_codes": ["309999/000001"]}, "CATALOG_RELATED_UNKNOWN", "", "related_codes[0]"),
+    ({"provider_code": HEALTH}, "CATALOG_PROVIDER_MISMATCH", "", "provider_code"),
+    ({"category": "002"}, "CATALOG_CODE_CLASS_MISMATCH", "", "resource_code"),
+    ({"data_items": [{"name": "学号", "data_type": "C"}, {"name": "学号", "data_type": "N"}]},
+     "CATALOG_DATA_ITEM_DUPLICATE", "", "data_items"),
+])
+def test_invalid_entries_are_refused_with_their_rule(net, change, code, article, field):
+    """Each broken rule is recorded as refused with code, article and field; no catalog state changes."""
+    before = dict(net.ledger.state.keys("catalog/", limit=1000))
+    result = run(net, EDU, "publish", entry(**change))
+    assert (result.status, result.code, result.article, result.field) == ("refused", code, article, field)
+    assert dict(net.ledger.state.keys("catalog/", limit=1000)) == before
+
+
+def test_invalid_codes_taken_and_unchanged_versions(net):
+    """A code belongs to its first publisher; republishing identical content is refused."""
+    assert run(net, EDU, "publish", entry()).ok
+    taken = run(net, HEALTH, "publish", entry(owner=HEALTH))
+    assert (taken.code, taken.field) == ("CATALOG_CODE_TAKEN", "resource_code")
+    same = run(net, EDU, "publish", entry())
+    assert same.code == "CATALOG_UNCHANGED"
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"resource_code": "401001/000001"}, "resource_code"),
+    ({"share_type": "sometimes"}, "share_type"),
+    ({"update_cycle": "hourly"}, "update_cycle"),
+    ({"data_items": []}, "data_items"),
+    ({"data_items": [{"name": "x", "data_type": "Z"}]}, "data_items[0].data_type"),
+    ({"published": "2026/07/01"}, "published"),
+    ({"provider_code": "123"}, "provider_code"),
+])
+def test_invalid_entry_shapes_are_refused_at_the_door(net, change, field):
+    """Malformed metadata never reaches the mempool: TX_ARGS_INVALID naming the field."""
+    error = net.refused_at_door(net.tx(EDU, "catalog", "publish", entry(**change)).to_bytes())
+    assert (error.code, error.details["field"]) == ("TX_ARGS_INVALID", field)
+
+
+def test_api_serves_entries_versions_diffs_and_overlaps(net):
+    """The catalog routes: current and as-of reads, versions, diff, department listing, overlaps, 404s."""
+    from fastapi.testclient import TestClient
+
+    from node.api import create_app
+
+    assert run(net, EDU, "publish", entry()).ok
+    first_height = net.ledger.tip.height
+    assert run(net, EDU, "publish", entry(update_cycle="weekly", reason="更新")).ok
+    assert run(net, HEALTH, "publish", entry("302001/000001", HEALTH, ("身份证号",))).ok
+    client = TestClient(create_app(net.app))
+    code = "301001/000001"
+    assert client.get("/v1/catalog/entry", params={"code": code}).json()["version"] == 2
+    assert client.get("/v1/catalog/entry", params={"code": code, "height": first_height}).json()["version"] == 1
+    before = client.get("/v1/catalog/entry", params={"code": code, "height": first_height - 1})
+    assert (before.status_code, before.json()["code"]) == (404, "CATALOG_ENTRY_NOT_FOUND")
+    versions = client.get("/v1/catalog/versions", params={"code": code}).json()["versions"]
+    assert [v["version"] for v in versions] == [1, 2]
+    d = client.get("/v1/catalog/diff", params={"code": code, "from": 1, "to": 2}).json()
+    assert d["fields"] == {"update_cycle": {"from": "daily", "to": "weekly"}}
+    listing = client.get("/v1/catalog/entries", params={"department": EDU}).json()
+    assert [e["resource_code"] for e in listing["entries"]] == [code]
+    overlaps = client.get("/v1/catalog/overlaps").json()["overlaps"]
+    assert overlaps == [{"resource_code": "302001/000001",
+                         "overlaps": [{"item": "身份证号", "provider": EDU, "resource_code": code}]}]
+    health = client.get("/v1/catalog/entry", params={"code": "302001/000001"}).json()
+    assert health["overlaps"][0]["provider"] == EDU
+    missing = client.get("/v1/catalog/diff", params={"code": code, "from": 1, "to": 9})
+    assert (missing.status_code, missing.json()["code"]) == (404, "CATALOG_ENTRY_NOT_FOUND")
