@@ -294,7 +294,7 @@ def _door_case(net: Net, case: str) -> bytes:
         big = dict(anchor_args, title="大" * 30_000)  # 90,000 bytes of UTF-8
         return net.tx(CAROL, "anchor", "put", big, nonce=2).to_bytes()
     if case == "CONTRACT_UNKNOWN":
-        return net.tx(CAROL, "catalog", "put", anchor_args, nonce=2).to_bytes()
+        return net.tx(CAROL, "no_such_contract", "put", anchor_args, nonce=2).to_bytes()
     if case == "METHOD_UNKNOWN":
         return net.tx(CAROL, "anchor", "delete", anchor_args, nonce=2).to_bytes()
     if case.startswith("TX_ARGS_INVALID:"):
