@@ -29,6 +29,45 @@ class Step:
     tx_id: str
 
 
+DUTIES = {
+    "市教委": {"item_id": "D01-01", "main_duty": "负责本市基础教育管理工作", "title": "中小学学籍管理",
+              "sanding_text": "（一）统筹管理本市基础教育，负责中小学学籍管理工作。",
+              "basis": "《中华人民共和国义务教育法》"},
+    "市卫生健康委": {"item_id": "D02-01", "main_duty": "负责本市医疗服务管理工作", "title": "出生医学证明管理",
+                "sanding_text": "（二）负责出生医学证明的管理工作。", "basis": "《中华人民共和国母婴保健法》"},
+    "市市场监管局": {"item_id": "D03-01", "main_duty": "负责本市市场主体统一登记注册", "title": "市场主体登记管理",
+                "sanding_text": "（一）负责市场主体统一登记注册。", "basis": "《中华人民共和国市场主体登记管理条例》"},
+}
+"""One duty item per demo department (职责目录), proposed and then approved by 编办."""
+
+CATALOGS = {
+    "市教委": ("301001/000001", "中小学学籍信息", ("学生姓名", "公民身份号码", "学籍号", "入学日期"),
+            {"share_condition": "用于教育管理相关业务"}),
+    "市卫生健康委": ("302001/000001", "出生医学证明信息", ("新生儿姓名", "出生日期", "母亲公民身份号码", "公民身份号码"),
+                {"share_condition": "用于户籍登记和社会保障业务"}),
+    "市市场监管局": ("303001/000001", "市场主体登记信息", ("统一社会信用代码", "企业名称", "法定代表人"),
+                {"share_type": "unconditional", "share_condition": ""}),
+}
+"""One catalog entry per demo department; 公民身份号码 in two of them is a 一数一源 overlap."""
+
+
+def catalog_entry(member: SampleMember, code: str, name: str, items: tuple[str, ...], revision: int,
+                  **extra: str) -> dict:
+    """A 1272号 catalog entry for a demo department, mapped to its demo duty item."""
+    args = {
+        "resource_code": code, "class": code[0], "item": code[1:3], "category": code[3:6],
+        "name": name, "provider": member.name, "provider_code": member.uscc,
+        "summary": f"{member.short}{name}（第{revision}次更新）", "format": "数据库",
+        "data_items": [{"name": n, "data_type": "D" if "日期" in n else "C", "length": "8" if "日期" in n else "64"}
+                       for n in items],
+        "share_type": "conditional", "share_method": "接口", "open_to_public": False, "update_cycle": "daily",
+        "published": "2026-07-01", "duty_items": [DUTIES[member.short]["item_id"]] if member.short in DUTIES else [],
+        "reason": f"依据职责目录编制（第{revision}次）",
+    }
+    args.update(extra)
+    return args
+
+
 def _digest(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 
@@ -67,22 +106,31 @@ class Scenario:
         self.steps.append(step)
         return step
 
+    def call(self, short: str, action: str, contract: str, method: str, args: dict) -> Step:
+        _, member = self.member(short)
+        return self._record(short, action, lambda: member.call(contract, method, args))
+
     def run(self) -> list[Step]:
         revision = self.client.status()["height"]
         edu = by_short("市教委")
         self.anchor("市委编办", "上链 市教委三定规定", f"sanding/{edu.uscc}", "北京市教育委员会职能配置、内设机构和人员编制规定",
                     "sanding", f"市教委三定规定 第{revision}版")
-        self.anchor("市教委", "上链 职责目录 v1", "duty-catalog", "北京市教育委员会职责目录",
-                    "duty_catalog", f"职责目录 {revision}.1：学前教育管理、义务教育管理、学籍管理")
-        self.anchor("市卫生健康委", "上链 数据目录", "data-catalog", "北京市卫生健康委员会政务信息资源目录",
-                    "data_catalog", f"数据目录 {revision}：医疗机构执业登记信息、出生医学证明信息")
-        self.anchor("市教委", "上链 职责目录 v2 (三定调整后)", "duty-catalog", "北京市教育委员会职责目录",
-                    "duty_catalog", f"职责目录 {revision}.2：增加校外培训监管")
-        text = f"数据目录 {revision}：市场主体登记信息"
-        self.anchor("市市场监管局", "上链 数据目录", "data-catalog", "北京市市场监督管理局政务信息资源目录",
-                    "data_catalog", text)
-        self.anchor("市市场监管局", "重复上链同一摘要", "data-catalog", "北京市市场监督管理局政务信息资源目录",
-                    "data_catalog", text)
+        for short, item in DUTIES.items():
+            self.call(short, f"申报职责事项 {item['title']}", "duty", "propose",
+                      {**item, "reason": f"依据三定规定编制（第{revision}次）"})
+        for short, item in DUTIES.items():
+            department = by_short(short).uscc
+            pending = self.client.get(f"/v1/duty/{department}/{item['item_id']}")["current"]["version"]
+            self.call("市委编办", f"核准 {short} 职责事项", "duty", "approve",
+                      {"department": department, "item_id": item["item_id"], "version": pending, "note": "同意"})
+        for short, (code, name, items, extra) in CATALOGS.items():
+            m = by_short(short)
+            self.call(short, f"上链 数据目录 {name}", "catalog", "publish",
+                      catalog_entry(m, code, name, items, revision, **extra))
+        m = by_short("市市场监管局")
+        self.call("市市场监管局", "上链 不予共享但无依据的目录", "catalog", "publish",
+                  catalog_entry(m, "303001/000002", "企业经营异常名录内部研判信息", ("统一社会信用代码", "研判结论"),
+                                revision, share_type="not_shared", share_condition=""))
         self.anchor("经信局", "上链 技术评审意见", f"review/2026-{revision:04d}", "智慧教育平台项目技术评审意见",
                     "review_opinion", f"评审意见 {revision}：同意进入在审")
         self._forged()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,7 +36,7 @@ app.add_typer(query_app, name="query")
 app.add_typer(audit_app, name="audit")
 app.add_typer(proof_app, name="proof")
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 160)
 NODE = typer.Option("http://127.0.0.1:8500", "--node", envvar="MULU_NODE", help="The node's API URL.")
 
 
@@ -163,6 +164,7 @@ def demo(home: Path = typer.Option(Path("demo-home"), "--home"),
         client = Client(server.url)
         steps = run_scenario(h, client)
         _print_steps(steps, h)
+        _print_overlaps(client)
         status = client.status()
         console.print(f"chain [bold]{status['chain_id']}[/] height {status['height']}, "
                       f"tip {status['tip_hash'][:16]}…")
@@ -188,6 +190,21 @@ def _print_steps(steps, home) -> None:
     for i, s in enumerate(steps, 1):
         table.add_row(str(i), s.actor, s.action, labels.get(s.outcome, s.outcome), s.code or "",
                       "" if s.height is None else str(s.height), s.tx_id[:16])
+    console.print(table)
+
+
+def _print_overlaps(client: Client) -> None:
+    """一数一源: the data items declared by one department that another already provides."""
+    rows = client.get("/v1/catalog/overlaps", limit=1000)["overlaps"]
+    if not rows:
+        return
+    names = {m["uscc"]: m["name"] for m in client.members(limit=1000)["members"]}
+    table = Table(title="一数一源 重复采集提示 / single-source overlaps (000:第七条)")
+    for col in ("资源代码 resource", "信息项 item", "已由 provided by", "其资源代码 their resource"):
+        table.add_column(col)
+    for row in rows:
+        for o in row["overlaps"]:
+            table.add_row(row["resource_code"], o["item"], names.get(o["provider"], o["provider"]), o["resource_code"])
     console.print(table)
 
 

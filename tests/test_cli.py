@@ -124,15 +124,16 @@ def test_demo_then_export_and_audit(tmp_path: Path):
     home = tmp_path / "demo"
     output = mulu("demo", "--home", home, "--exit", "--api", f"127.0.0.1:{free_port()}").output
     assert "committed" in output
-    assert "refused" in output and "ANCHOR_UNCHANGED" in output
+    assert "refused" in output and "CATALOG_SHARE_BASIS_MISSING" in output
     assert "rejected" in output and "TX_SENDER_UNKNOWN" in output
+    assert "一数一源" in output and "公民身份号码" in output
 
     archive = tmp_path / "chain.mulu"
     exported = mulu_json("export", "--home", home, "--out", archive)
     assert exported["blocks"] >= 7 and exported["bytes"] == archive.stat().st_size
     verdict = mulu_json("audit", "verify", "--genesis", home / "genesis.json", "--archive", archive)
     assert verdict["ok"] is True and verdict["findings"] == []
-    assert (verdict["blocks"], verdict["transactions"]) == (exported["blocks"], 7)
+    assert (verdict["blocks"], verdict["transactions"]) == (exported["blocks"], 12)
 
     data = bytearray(archive.read_bytes())
     block1 = next(f for f in read_frames(bytes(data)) if f.index == 1)
