@@ -28,11 +28,16 @@ app = typer.Typer(help="mulu — the catalog chain (目录链): a permissioned l
 node_app = typer.Typer(help="Run a node.", no_args_is_help=True)
 tx_app = typer.Typer(help="Sign and submit transactions.", no_args_is_help=True)
 query_app = typer.Typer(help="Read from a node.", no_args_is_help=True)
+duty_app = typer.Typer(help="职责目录: propose and approve duty items, show them.", no_args_is_help=True)
+catalog_app = typer.Typer(help="数据目录: publish catalog entries, show versions, diffs and overlaps.",
+                          no_args_is_help=True)
 audit_app = typer.Typer(help="Verify a chain offline from its genesis file.", no_args_is_help=True)
 proof_app = typer.Typer(help="Check proofs offline.", no_args_is_help=True)
 app.add_typer(node_app, name="node")
 app.add_typer(tx_app, name="tx")
 app.add_typer(query_app, name="query")
+app.add_typer(duty_app, name="duty")
+app.add_typer(catalog_app, name="catalog")
 app.add_typer(audit_app, name="audit")
 app.add_typer(proof_app, name="proof")
 
@@ -244,6 +249,140 @@ def tx_send(contract: str = typer.Argument(...), method: str = typer.Argument(..
     show(answer)
     if answer.get("status") == "refused":
         raise typer.Exit(1)
+
+
+# --- duty and data catalogs ------------------------------------------------------
+
+KEY = typer.Option(..., "--key", help="Signing key file (PEM).")
+SENDER = typer.Option(..., "--sender", help="Your 统一社会信用代码.")
+PASSPHRASE = typer.Option(None, "--passphrase", envvar="MULU_PASSPHRASE")
+
+
+def _bulk(node: str, key: Path, sender: str, passphrase: Optional[str], contract: str, method: str,
+          records: list[dict[str, Any]], label: str) -> None:
+    """Submit one call per record with a progress bar; print outcomes; exit 1 if any failed."""
+    from rich.progress import Progress
+
+    from cli.bulk import submit_calls
+
+    try:
+        member = Member(Client(node), load_private_key_file(str(key), passphrase), sender)
+        calls = [(contract, method, r, str(r.get(label, i + 1))) for i, r in enumerate(records)]
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task(f"{contract}.{method}", total=len(calls))
+            outcomes = submit_calls(member, calls, lambda n: progress.advance(task, n))
+    except MuluError as exc:
+        fail(exc)
+    table = Table(title=f"{contract}.{method}: {len(outcomes)} records")
+    for col in (label, "结果 outcome", "代码 code", "字段 field", "区块 block"):
+        table.add_column(col)
+    for o in outcomes:
+        table.add_row(o.label, o.status, o.code, o.field, "" if o.height is None else str(o.height))
+    console.print(table)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("committed", "refused", "rejected", "not_sent")}
+    console.print(" ".join(f"{k}={v}" for k, v in counts.items()))
+    if counts["committed"] != len(outcomes):
+        raise typer.Exit(1)
+
+
+def _records(path: Path) -> list[dict[str, Any]]:
+    from cli.bulk import read_records
+
+    try:
+        return read_records(path)
+    except (MuluError, OSError) as exc:
+        fail(exc if isinstance(exc, MuluError) else MuluError(str(exc), code="FILE_UNREADABLE"))
+
+
+@duty_app.command("propose")
+def duty_propose(file: Path = typer.Option(..., "--file", help="JSON or CSV of duty items."),
+                 key: Path = KEY, sender: str = SENDER, passphrase: Optional[str] = PASSPHRASE,
+                 node: str = NODE) -> None:
+    """Propose duty items (item_id, main_duty, title, sanding_text, basis, reason[, retire])."""
+    _bulk(node, key, sender, passphrase, "duty", "propose", _records(file), "item_id")
+
+
+@duty_app.command("approve")
+def duty_approve(file: Path = typer.Option(..., "--file", help="JSON or CSV: department, item_id, version[, note]."),
+                 key: Path = KEY, sender: str = SENDER, passphrase: Optional[str] = PASSPHRASE,
+                 node: str = NODE, return_: bool = typer.Option(False, "--return", help="Return instead of approve.")) -> None:
+    """编办: approve (or --return) pending duty item versions."""
+    _bulk(node, key, sender, passphrase, "duty", "return_item" if return_ else "approve", _records(file), "item_id")
+
+
+@duty_app.command("list")
+def duty_list(department: str, node: str = NODE) -> None:
+    """A department's duty items as a table."""
+    try:
+        items = Client(node).get(f"/v1/duty/{department}", limit=1000)["items"]
+    except MuluError as exc:
+        fail(exc)
+    table = Table(title=f"职责目录 {department}")
+    for col in ("事项 item", "主要职责 main duty", "职责事项 title", "状态 status", "版本 version"):
+        table.add_column(col)
+    for i in items:
+        table.add_row(i["item_id"], i["main_duty"], i["title"], i["status"], str(i["version"]))
+    console.print(table)
+
+
+@catalog_app.command("publish")
+def catalog_publish(file: Path = typer.Option(..., "--file", help="JSON or CSV of catalog entries."),
+                    key: Path = KEY, sender: str = SENDER, passphrase: Optional[str] = PASSPHRASE,
+                    node: str = NODE) -> None:
+    """Publish catalog entries (1272号 metadata; see README for the CSV columns)."""
+    _bulk(node, key, sender, passphrase, "catalog", "publish", _records(file), "resource_code")
+
+
+@catalog_app.command("show")
+def catalog_show(code: str, node: str = NODE, height: Optional[int] = typer.Option(None, "--height")) -> None:
+    """An entry by 资源代码, current or as of --height."""
+    _query(lambda: Client(node).get("/v1/catalog/entry", code=code, height=height))
+
+
+@catalog_app.command("history")
+def catalog_history(code: str, node: str = NODE) -> None:
+    """Every version of an entry, with reason, signer and block."""
+    try:
+        versions = Client(node).get("/v1/catalog/versions", code=code, limit=1000)["versions"]
+    except MuluError as exc:
+        fail(exc)
+    table = Table(title=f"数据目录 {code}")
+    for col in ("版本 version", "区块 block", "签名 signer", "原因 reason", "前一版本哈希 prev hash"):
+        table.add_column(col)
+    for v in versions:
+        table.add_row(str(v["version"]), str(v["height"]), v["signer"], v["reason"], v["prev_hash"][:16])
+    console.print(table)
+
+
+@catalog_app.command("diff")
+def catalog_diff(code: str, from_version: int, to_version: int, node: str = NODE) -> None:
+    """What changed between two versions of an entry."""
+    _query(lambda: Client(node).get("/v1/catalog/diff", code=code, **{"from": from_version, "to": to_version}))
+
+
+@catalog_app.command("list")
+def catalog_list(department: str, node: str = NODE) -> None:
+    """A department's catalog entries as a table."""
+    try:
+        entries = Client(node).get("/v1/catalog/entries", department=department, limit=1000)["entries"]
+    except MuluError as exc:
+        fail(exc)
+    table = Table(title=f"数据目录 {department}")
+    for col in ("资源代码", "名称 name", "信息项 items", "共享 share", "版本 version"):
+        table.add_column(col)
+    for e in entries:
+        table.add_row(e["resource_code"], e["entry"]["name"], str(len(e["entry"]["data_items"])),
+                      e["entry"]["share_type"], str(e["version"]))
+    console.print(table)
+
+
+@catalog_app.command("overlaps")
+def catalog_overlaps(node: str = NODE) -> None:
+    """一数一源: data items declared by a department that another already provides."""
+    try:
+        _print_overlaps(Client(node))
+    except MuluError as exc:
+        fail(exc)
 
 
 # --- queries ---------------------------------------------------------------------

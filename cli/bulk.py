@@ -1,0 +1,137 @@
+"""Bulk submission: many signed calls from a file, in batches, with their outcomes.
+
+A department's catalog can hold thousands of entries. The calls are signed
+with consecutive nonces, sent in batches of up to ``BATCH`` through
+``/v1/txs/batch``, and their results read back from the blocks that hold them
+(one request per block, not one per transaction).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from chain.errors import MuluError
+from cli.client import Client, Member
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one call: committed, refused (with its rule) or rejected at the door."""
+
+    index: int
+    label: str
+    status: str
+    code: str = ""
+    field: str = ""
+    message: str = ""
+    tx_id: str = ""
+    height: int | None = None
+
+
+def submit_calls(member: Member, calls: list[tuple[str, str, dict[str, Any], str]],
+                 progress: Callable[[int], None] = lambda n: None, timeout: float = 120.0) -> list[Outcome]:
+    """Sign and submit ``(contract, method, args, label)`` calls; return one outcome per call."""
+    client = member.client
+    outcomes: dict[int, Outcome] = {}
+    waiting: dict[str, tuple[int, str]] = {}
+    start_height = client.status()["height"]
+    for offset in range(0, len(calls), BATCH):
+        chunk = calls[offset:offset + BATCH]
+        txs = [member.sign(c, m, a) for c, m, a, _ in chunk]
+        answer = client.submit_batch([tx.to_bytes() for tx in txs])
+        for i, (row, (_, _, _, label)) in enumerate(zip(answer["results"], chunk)):
+            index = offset + i
+            if row["status"] == "pending":
+                waiting[row["tx_id"]] = (index, label)
+            else:
+                err = row["error"]
+                outcomes[index] = Outcome(index, label, "rejected", err["code"], err["details"].get("field", ""),
+                                          err["message"])
+        if any(o.status == "rejected" for o in outcomes.values()):
+            member.resync()  # later nonces would now skip ahead; stop signing on stale ones
+            break
+        progress(len(chunk))
+    _collect(client, waiting, outcomes, start_height, timeout)
+    for index, (_, _, _, label) in enumerate(calls):
+        outcomes.setdefault(index, Outcome(index, label, "not_sent", message="an earlier call was rejected"))
+    return [outcomes[i] for i in range(len(calls))]
+
+
+def _collect(client: Client, waiting: dict[str, tuple[int, str]], outcomes: dict[int, Outcome],
+             height: int, timeout: float) -> None:
+    """Read committed results from blocks after ``height`` until every waiting call is found."""
+    deadline = time.monotonic() + timeout
+    while waiting:
+        tip = client.status()["height"]
+        while height < tip and waiting:
+            height += 1
+            for tx in client.block(height)["txs"]:
+                found = waiting.pop(tx["tx_id"], None)
+                if found is not None:
+                    r = tx["result"]
+                    outcomes[found[0]] = Outcome(found[0], found[1], "committed" if r["status"] == "ok" else "refused",
+                                                 r["code"], r["field"], r["message"], tx["tx_id"], height)
+        if waiting:
+            if time.monotonic() > deadline:
+                raise MuluError(f"{len(waiting)} transactions were not committed within {timeout:.0f}s",
+                                code="COMMIT_TIMEOUT", waiting=len(waiting))
+            time.sleep(0.1)
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """Records from a JSON file (an object or a list of them) or a CSV file (one record a row).
+
+    In CSV, list columns hold ``;``-separated values; ``data_items`` holds
+    ``name:type:length`` triples separated by ``;``; ``true``/``false`` are booleans.
+    """
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() == ".json":
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            raise MuluError(f"{path} is not JSON: {exc}", code="FILE_INVALID", path=str(path)) from None
+        records = value if isinstance(value, list) else [value]
+    elif path.suffix.lower() == ".csv":
+        records = [_csv_record(row) for row in csv.DictReader(io.StringIO(text))]
+    else:
+        raise MuluError(f"{path}: give a .json or .csv file", code="FILE_INVALID", path=str(path))
+    if not all(isinstance(r, dict) for r in records):
+        raise MuluError(f"{path}: every record must be an object", code="FILE_INVALID", path=str(path))
+    return records
+
+
+LIST_COLUMNS = ("duty_items", "related_codes", "systems")
+
+
+def _csv_record(row: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, raw in row.items():
+        if key is None or raw is None or (raw == "" and key not in ("duty_items",)):
+            continue
+        value: Any = raw.strip()
+        if key in LIST_COLUMNS:
+            value = [v.strip() for v in value.split(";") if v.strip()]
+        elif key == "data_items":
+            value = [_data_item(v) for v in value.split(";") if v.strip()]
+        elif value in ("true", "false"):
+            value = value == "true"
+        elif key == "version" and value.isdigit():
+            value = int(value)
+        out[key] = value
+    return out
+
+
+def _data_item(text: str) -> dict[str, str]:
+    parts = [p.strip() for p in text.split(":")]
+    item = {"name": parts[0], "data_type": parts[1] if len(parts) > 1 else "C"}
+    if len(parts) > 2 and parts[2]:
+        item["length"] = parts[2]
+    return item

@@ -1,0 +1,95 @@
+"""The catalog commands: duty items and catalog entries from JSON and CSV files.
+
+A node is served in process; 市教委 proposes duty items from JSON, 编办
+approves them from CSV, and 市教委 and 市卫生健康委 publish catalog entries
+from CSV. The commands print a table of outcomes (committed, refused with its
+rule and field) and exit 1 when any record was not committed; the show,
+history, diff, list and overlaps commands read the result back.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from node.samples import by_short
+from tests.test_cli import mulu, served  # noqa: F401  (fixture)
+
+EDU = by_short("市教委")
+HEALTH = by_short("市卫生健康委")
+BIANBAN = by_short("市委编办")
+
+CSV_HEADER = ("resource_code,class,item,category,name,provider,provider_code,summary,format,data_items,"
+              "share_type,share_condition,share_basis,open_to_public,update_cycle,published,duty_items,reason\n")
+
+
+def csv_row(code, name, member, items, share_type="conditional", condition="用于教育管理", basis="", duty="D01-01",
+            reason="首次编制"):
+    return (f"{code},{code[0]},{code[1:3]},{code[3:6]},{name},{member.name},{member.uscc},{name}摘要,数据库,"
+            f"{items},{share_type},{condition},{basis},false,daily,2026-07-01,{duty},{reason}\n")
+
+
+def key_args(home: Path, member) -> list:
+    return ["--key", home.key_file(member.uscc), "--sender", member.uscc]
+
+
+def test_duty_and_catalog_files_end_to_end(served, tmp_path):
+    """Propose, approve, publish from files; a refused entry exits 1 naming its rule; reads show the rest."""
+    home, url = served
+    node = ["--node", url]
+    duties = tmp_path / "duties.json"
+    duties.write_text(json.dumps([
+        {"item_id": f"D01-0{i}", "main_duty": "负责本市基础教育管理工作", "title": title,
+         "sanding_text": "（一）统筹管理本市基础教育", "basis": "《义务教育法》", "reason": "依据三定规定编制"}
+        for i, title in ((1, "中小学学籍管理"), (2, "学前教育管理"))], ensure_ascii=False), encoding="utf-8")
+    out = mulu("duty", "propose", "--file", duties, *key_args(home, EDU), *node).output
+    assert "committed=2" in out
+
+    approvals = tmp_path / "approvals.csv"
+    approvals.write_text("department,item_id,version,note\n"
+                         f"{EDU.uscc},D01-01,1,同意\n{EDU.uscc},D01-02,1,同意\n", encoding="utf-8")
+    assert "committed=2" in mulu("duty", "approve", "--file", approvals, *key_args(home, BIANBAN), *node).output
+    listing = mulu("duty", "list", EDU.uscc, *node).output
+    assert "中小学学籍管理" in listing and "approved" in listing
+
+    entries = tmp_path / "entries.csv"
+    entries.write_text(CSV_HEADER
+                       + csv_row("301001/000001", "中小学学籍信息", EDU, "学生姓名:C:32;公民身份号码:C:18;入学日期:D:8")
+                       + csv_row("301001/000002", "内部研判信息", EDU, "研判结论:C:200", share_type="not_shared",
+                                 condition=""), encoding="utf-8")
+    refused = mulu("catalog", "publish", "--file", entries, *key_args(home, EDU), *node, code=1).output
+    assert "committed=1 refused=1" in refused
+    assert "CATALOG_SHARE_BASIS_MISSING" in refused and "share_basis" in refused
+
+    # 市卫生健康委 has no approved duty item: refused naming the article's field
+    health = tmp_path / "health.csv"
+    health.write_text(CSV_HEADER + csv_row("302001/000001", "出生医学证明信息", HEALTH, "公民身份号码:C:18",
+                                           condition="用于户籍登记", duty="D02-01"), encoding="utf-8")
+    out = mulu("catalog", "publish", "--file", health, *key_args(home, HEALTH), *node, code=1).output
+    assert "CATALOG_DUTY_UNMAPPED" in out and "duty_items[0]" in out
+
+    updated = tmp_path / "updated.csv"
+    updated.write_text(CSV_HEADER + csv_row("301001/000001", "中小学学籍信息", EDU,
+                                            "学生姓名:C:64;公民身份号码:C:18;入学日期:D:8", reason="扩展姓名长度"),
+                       encoding="utf-8")
+    assert "committed=1" in mulu("catalog", "publish", "--file", updated, *key_args(home, EDU), *node).output
+    history = mulu("catalog", "history", "301001/000001", *node).output
+    assert "扩展姓名长度" in history and "首次编制" in history
+    diff = json.loads(mulu("catalog", "diff", "301001/000001", "1", "2", *node).stdout)
+    assert [c["name"] for c in diff["items_changed"]] == ["学生姓名"]
+    shown = json.loads(mulu("catalog", "show", "301001/000001", *node).stdout)
+    assert shown["version"] == 2
+    assert "中小学学籍信息" in mulu("catalog", "list", EDU.uscc, *node).output
+
+
+def test_invalid_files_name_the_problem(served, tmp_path):
+    """A file that is neither JSON nor CSV, or malformed JSON, exits 1 with FILE_INVALID."""
+    home, url = served
+    bad = tmp_path / "entries.txt"
+    bad.write_text("hello")
+    out = mulu("catalog", "publish", "--file", bad, *key_args(home, EDU), "--node", url, code=1).output
+    assert "FILE_INVALID" in out
+    broken = tmp_path / "entries.json"
+    broken.write_text("[{")
+    out = mulu("catalog", "publish", "--file", broken, *key_args(home, EDU), "--node", url, code=1).output
+    assert "FILE_INVALID" in out
