@@ -29,6 +29,12 @@ from chain.store import Store
 
 CURRENT = b"c"
 VERSIONS = b"v"
+INDEX_PREFIX = "idx/"
+"""Keys of derived indexes: lookups that are a pure function of the committed
+records (who provides a data item, a department's entries). Contracts read and
+write them like any key, but they keep no history and are not committed to the
+state root — an auditor re-derives them by re-execution, and anything a
+contract concludes from them lands in committed records and results."""
 ZERO_HASH = bytes(32)
 _HEIGHT = struct.Struct(">Q")
 
@@ -127,6 +133,9 @@ def version_writes(reader: StateReader, profile: CryptoProfile, height: int,
     updates: list[tuple[bytes, bytes | None]] = []
     for key in sorted(writes):
         kb = check_key(key)
+        if key.startswith(INDEX_PREFIX):
+            puts.append((CURRENT + kb, encode([height, writes[key], ZERO_HASH])))
+            continue
         prev_raw = reader.record(key)
         prev_hash = ZERO_HASH if prev_raw is None else h(prev_raw)
         raw = encode([height, writes[key], prev_hash])

@@ -23,9 +23,8 @@ State::
 
     catalog/entry/<code>                 latest version
     catalog/version/<code>/<000001>      every version, immutable
-    catalog/owner/<code>                 the department that owns the code
-    catalog/dept/<uscc>/<code>           the latest version number, to list a department's entries
-    catalog/provides/<item name>         [[provider uscc, resource code], ...] sorted
+    idx/catalog/dept/<uscc>/<code>       derived index: the latest version number, to list a department's entries
+    idx/catalog/provides/<item name>     derived index: [[provider uscc, resource code], ...] sorted
     catalog/overlap/<code>               [{item, provider, resource_code}, ...] of the latest version
     catalog/note/<uscc>/<note_id>        a review-approved note for entries without duty items
     catalog/updated/<uscc>               {"height", "time"} of the department's last catalog change
@@ -102,16 +101,12 @@ def version_key(code: str, version: int) -> str:
     return f"catalog/version/{code}/{version:06d}"
 
 
-def owner_key(code: str) -> str:
-    return f"catalog/owner/{code}"
-
-
 def dept_key(department: str, code: str) -> str:
-    return f"catalog/dept/{department}/{code}"
+    return f"idx/catalog/dept/{department}/{code}"
 
 
 def provides_key(item_name: str) -> str:
-    return f"catalog/provides/{item_name}"
+    return f"idx/catalog/provides/{item_name}"
 
 
 def overlap_key(code: str) -> str:
@@ -137,7 +132,8 @@ def _check_rules(view: StateView, call: Call) -> None:
     if a["provider_code"] != call.sender:
         raise refuse("CATALOG_PROVIDER_MISMATCH", "a department publishes only its own resources (提供方代码)",
                      field="provider_code")
-    owner = view.get(owner_key(code))
+    existing = view.get(entry_key(code))
+    owner = None if existing is None else existing["signer"]
     if owner is not None and owner != call.sender:
         raise refuse("CATALOG_CODE_TAKEN", f"资源代码 {code} belongs to {owner}", field="resource_code", owner=owner)
     if a["share_type"] == "conditional" and not a.get("share_condition", "").strip():
@@ -154,7 +150,7 @@ def _check_rules(view: StateView, call: Call) -> None:
         raise refuse("CATALOG_DATA_ITEM_DUPLICATE", "信息项 names are non-empty and distinct within an entry",
                      field="data_items")
     for i, related in enumerate(a.get("related_codes", [])):
-        if related == code or view.get(owner_key(related)) is None:
+        if related == code or view.get(entry_key(related)) is None:
             raise refuse("CATALOG_RELATED_UNKNOWN", f"关联资源代码 {related} is not a catalogued resource",
                          field=f"related_codes[{i}]")
     _check_duty_mapping(view, call)
@@ -211,7 +207,7 @@ def publish(view: StateView, call: Call) -> Effects:
     names = [item["name"] for item in entry["data_items"]]
     old_names = [] if current is None else [item["name"] for item in current["entry"]["data_items"]]
     writes: dict[str, Any] = {entry_key(code): record, version_key(code, record["version"]): record,
-                              owner_key(code): call.sender, dept_key(call.sender, code): record["version"],
+                              dept_key(call.sender, code): record["version"],
                               updated_key(call.sender): {"height": call.ctx.height, "time": call.ctx.time}}
     writes.update(_provides(view, [n for n in old_names if n not in names], call.sender, code, add=False))
     overlaps = []

@@ -298,7 +298,7 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
     @api.get("/v1/catalog/entries", tags=["data catalog"])
     def list_catalog_entries(department: str, after: str = "", limit: int = Query(100, ge=1, le=1000)) -> Any:
         """A department's catalog entries (latest versions), by 资源代码; page with ``after``."""
-        prefix = f"catalog/dept/{department}/"
+        prefix = catalog.dept_key(department, "")
         codes = [k[len(prefix):] for k, _ in ledger.state.keys(prefix, after=prefix + after if after else "",
                                                                 limit=limit)]
         entries = [jsonable(ledger.state.get(catalog.entry_key(c))) for c in codes]

@@ -62,7 +62,7 @@ def test_publish_records_the_entry_its_owner_and_index(net):
     record = state.get(catalog.entry_key("301001/000001"))
     assert (record["version"], record["signer"], record["prev_hash"]) == (1, EDU, b"")
     assert record["entry"]["share_type"] == "conditional"
-    assert state.get(catalog.owner_key("301001/000001")) == EDU
+    assert state.get(catalog.dept_key(EDU, "301001/000001")) == 1
     assert state.get(catalog.provides_key("学籍号")) == [[EDU, "301001/000001"]]
     assert state.get(catalog.overlap_key("301001/000001")) is None
     assert state.get(catalog.updated_key(EDU))["height"] == net.ledger.tip.height
