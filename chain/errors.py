@@ -118,6 +118,12 @@ class SenderUnknown(TxRejected):
     code = "TX_SENDER_UNKNOWN"
 
 
+class SenderRemoved(SenderUnknown):
+    """A sender that was a member and has been removed by governance."""
+
+    code = "TX_SENDER_REMOVED"
+
+
 class KeyUnknown(TxRejected):
     code = "TX_KEY_UNKNOWN"
 

@@ -2,29 +2,37 @@
 
 The members are named in genesis — departments, districts and the
 authorities of the policy texts, each identified by its 统一社会信用代码 — so
-the chain is permissioned from block one: a transaction from an unknown sender
-or with an unknown or revoked key never enters a block.
+the chain is permissioned from block one: a transaction from an unknown or
+removed sender, or with an unknown or revoked key, never enters a block.
 
-A member record (state key ``identity/member/<uscc>``)::
+State::
 
-    {"uscc", "name", "roles": [...], "keys": {key_id: {"public_key", "status", "added", "revoked"}}}
+    identity/member/<uscc>  {"uscc", "name", "roles": [...], "status", "added", "removed",
+                             "keys": {key_id: {"public_key", "status", "added", "revoked"}}}
+    identity/role/<role>    the usccs of the active members holding the role, sorted
 
 Members manage their own keys: add one, revoke one (never the last active
-one). A revoked key signs nothing from the next block on, because senders are
-authenticated against the state at the start of the block; its history stays.
+one), or rotate (add a new one and revoke an old one in one call). Who is a
+member and with which roles changes only through governance (``add_member``,
+``remove_member``, ``set_roles`` are governed methods, 000:第五条). Nothing is
+deleted: a revoked key and a removed member keep their records, with the
+height of the change, and every earlier version stays in state history. A
+revoked key or a removed member signs nothing from the next block on, because
+senders are authenticated against the state at the start of the block.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Iterable
 
 from chain.crypto import CryptoProfile, key_id
-from chain.errors import CryptoError, GenesisInvalid, KeyUnknown, SenderUnknown
+from chain.errors import CryptoError, GenesisInvalid, KeyUnknown, SenderRemoved, SenderUnknown
 from chain.execution import Effects, StateView
 from chain.genesis import Genesis
 from chain.tx import Transaction
 from contracts import uscc
-from contracts.args import Bytes, Str
+from contracts.args import Bytes, ListOf, Spec, Str, Uscc
 from contracts.base import Call, Contract, refuse
 
 ROLES = (
@@ -47,12 +55,48 @@ ROLE_NAMES = {
 
 KEY_ACTIVE = "active"
 KEY_REVOKED = "revoked"
+MEMBER_ACTIVE = "active"
+MEMBER_REMOVED = "removed"
+MAX_KEYS_PER_CALL = 8
 
 contract = Contract("identity", "成员与密钥 members and keys")
 
 
 def member_key(code: str) -> str:
     return f"identity/member/{code}"
+
+
+def role_key(role: str) -> str:
+    return f"identity/role/{role}"
+
+
+def ordered_roles(roles: Iterable[str]) -> list[str]:
+    """``roles`` in the order of :data:`ROLES`, the one order every record uses."""
+    wanted = set(roles)
+    return [r for r in ROLES if r in wanted]
+
+
+@dataclass(frozen=True)
+class RoleList(Spec):
+    """An argument naming distinct roles of :data:`ROLES`, at least one.
+
+    With ``nullable``, ``null`` is accepted too (a policy's "any member").
+    """
+
+    nullable: bool = False
+    required: bool = True
+
+    def check(self, value: Any, where: str) -> None:
+        if value is None and self.nullable:
+            return
+        expected = "a list of distinct roles of " + ", ".join(ROLES) + (", or null" if self.nullable else "")
+        if type(value) is not list or not value or len(value) > len(ROLES):
+            self.fail(where, expected)
+        if any(type(r) is not str or r not in ROLES for r in value) or len(set(value)) != len(value):
+            self.fail(where, expected)
+
+
+# --- genesis -----------------------------------------------------------------------------------
 
 
 def _genesis_member(prof: CryptoProfile, raw: Any, where: str) -> dict[str, Any]:
@@ -78,7 +122,12 @@ def _genesis_member(prof: CryptoProfile, raw: Any, where: str) -> dict[str, Any]
             raise GenesisInvalid(f"{where}.keys[{i}] is not a {prof.name} public key: {exc}",
                                  field=f"{where}.keys[{i}]") from None
         keys[key_id(prof, public_key)] = _key_record(public_key, 0)
-    return {"uscc": code, "name": raw["name"], "roles": [r for r in ROLES if r in roles], "keys": keys}
+    return _member_record(code, raw["name"], roles, keys, 0)
+
+
+def _member_record(code: str, name: str, roles: Iterable[str], keys: dict[str, Any], height: int) -> dict[str, Any]:
+    return {"uscc": code, "name": name, "roles": ordered_roles(roles), "keys": keys,
+            "status": MEMBER_ACTIVE, "added": height, "removed": 0}
 
 
 def _key_record(public_key: bytes, height: int) -> dict[str, Any]:
@@ -87,7 +136,8 @@ def _key_record(public_key: bytes, height: int) -> dict[str, Any]:
 
 @contract.on_genesis
 def genesis_members(genesis: Genesis) -> dict[str, Any]:
-    """Members from the genesis ``members`` list; every validator's operator must be one."""
+    """Members from the genesis ``members`` list, and the role index; every
+    validator's operator must be a member."""
     raw = genesis.doc.get("members")
     if type(raw) is not list or not raw:
         raise GenesisInvalid("genesis lists no members", field="members")
@@ -102,14 +152,28 @@ def genesis_members(genesis: Genesis) -> dict[str, Any]:
         if member_key(v.operator) not in writes:
             raise GenesisInvalid(f"validator {v.name}'s operator {v.operator} is not a member",
                                  field="validators")
+    members = [writes[k] for k in sorted(writes)]
+    for role in ROLES:
+        writes[role_key(role)] = [m["uscc"] for m in members if role in m["roles"]]
     return writes
 
 
-def authenticate(view: StateView, tx: Transaction) -> bytes:
-    """The public key ``tx`` must be signed with; refuses unknown senders and keys."""
-    member = view.get(member_key(tx.sender))
+# --- reading members ---------------------------------------------------------------------------
+
+
+def member_of(view: StateView, code: str) -> dict[str, Any]:
+    """The record of a current member; refuses unknown and removed senders."""
+    member = view.get(member_key(code))
     if member is None:
-        raise SenderUnknown(f"{tx.sender} is not a member of this chain", sender=tx.sender)
+        raise SenderUnknown(f"{code} is not a member of this chain", sender=code)
+    if member.get("status") == MEMBER_REMOVED:
+        raise SenderRemoved(f"{code} was removed from this chain at height {member['removed']}",
+                            sender=code, removed=member["removed"])
+    return member
+
+
+def signing_key(member: dict[str, Any], tx: Transaction) -> bytes:
+    """The public key ``tx`` must be signed with; refuses unknown and revoked keys."""
     record = member["keys"].get(tx.key_id)
     if record is None:
         raise KeyUnknown(f"{tx.sender} has no key {tx.key_id}", sender=tx.sender, key_id=tx.key_id)
@@ -119,38 +183,146 @@ def authenticate(view: StateView, tx: Transaction) -> bytes:
     return record["public_key"]
 
 
+def authenticate(view: StateView, tx: Transaction) -> bytes:
+    """The public key ``tx`` must be signed with; refuses unknown or removed senders and keys."""
+    return signing_key(member_of(view, tx.sender), tx)
+
+
 def roles_of(view: StateView, code: str) -> list[str]:
+    """The roles of a current member; none for an unknown or removed one."""
     member = view.get(member_key(code))
-    return [] if member is None else member["roles"]
+    return [] if member is None or member.get("status") == MEMBER_REMOVED else member["roles"]
+
+
+def members_with(view: StateView, roles: Iterable[str]) -> list[str]:
+    """The active members holding any of ``roles``, sorted by uscc."""
+    codes: set[str] = set()
+    for role in roles:
+        codes.update(view.get(role_key(role)) or ())
+    return sorted(codes)
+
+
+# --- keys: each member manages its own -----------------------------------------------------------
+
+
+def _with_key(member: dict[str, Any], prof: CryptoProfile, public_key: bytes, height: int,
+              field: str) -> tuple[dict[str, Any], str]:
+    """``member`` with ``public_key`` added as an active key, and the key's id."""
+    try:
+        prof.check_public_key(public_key)
+    except CryptoError as exc:
+        raise refuse("KEY_INVALID", f"not a {prof.name} public key: {exc.message}", field=field) from None
+    kid = key_id(prof, public_key)
+    if kid in member["keys"]:
+        raise refuse("KEY_EXISTS", f"key {kid} is already registered", field=field, key_id=kid)
+    return {**member, "keys": {**member["keys"], kid: _key_record(public_key, height)}}, kid
+
+
+def _without_key(member: dict[str, Any], kid: str, height: int) -> dict[str, Any]:
+    """``member`` with key ``kid`` revoked at ``height``; its record stays."""
+    record = member["keys"].get(kid)
+    if record is None or record["status"] != KEY_ACTIVE:
+        raise refuse("KEY_NOT_ACTIVE", f"{member['uscc']} has no active key {kid}", field="key_id", key_id=kid)
+    active = [k for k, r in sorted(member["keys"].items()) if r["status"] == KEY_ACTIVE]
+    if active == [kid]:
+        raise refuse("KEY_LAST_ACTIVE", "a member keeps at least one active key", field="key_id", key_id=kid)
+    return {**member, "keys": {**member["keys"], kid: {**record, "status": KEY_REVOKED, "revoked": height}}}
 
 
 @contract.method(args={"public_key": Bytes(max_len=128)})
 def add_key(view: StateView, call: Call) -> Effects:
     """Add a signing key (of the chain's profile) to the sender's own member record."""
-    member = dict(view.get(member_key(call.sender)))
-    public_key = call.args["public_key"]
-    prof = call.ctx.profile
-    try:
-        prof.check_public_key(public_key)
-    except CryptoError as exc:
-        raise refuse("KEY_INVALID", f"not a {prof.name} public key: {exc.message}", field="public_key") from None
-    kid = key_id(prof, public_key)
-    if kid in member["keys"]:
-        raise refuse("KEY_EXISTS", f"key {kid} is already registered", field="public_key", key_id=kid)
-    member["keys"] = {**member["keys"], kid: _key_record(public_key, call.ctx.height)}
+    member, kid = _with_key(view.get(member_key(call.sender)), call.ctx.profile, call.args["public_key"],
+                            call.ctx.height, "public_key")
     return Effects({member_key(call.sender): member}, [("key_added", {"uscc": call.sender, "key_id": kid})])
 
 
 @contract.method(args={"key_id": Str(max_len=64)})
 def revoke_key(view: StateView, call: Call) -> Effects:
     """Revoke one of the sender's keys; it signs nothing from the next block on."""
-    member = dict(view.get(member_key(call.sender)))
     kid = call.args["key_id"]
-    record = member["keys"].get(kid)
-    if record is None or record["status"] != KEY_ACTIVE:
-        raise refuse("KEY_NOT_ACTIVE", f"{call.sender} has no active key {kid}", field="key_id", key_id=kid)
-    active = [k for k, r in member["keys"].items() if r["status"] == KEY_ACTIVE]
-    if active == [kid]:
-        raise refuse("KEY_LAST_ACTIVE", "a member keeps at least one active key", field="key_id", key_id=kid)
-    member["keys"] = {**member["keys"], kid: {**record, "status": KEY_REVOKED, "revoked": call.ctx.height}}
+    member = _without_key(view.get(member_key(call.sender)), kid, call.ctx.height)
     return Effects({member_key(call.sender): member}, [("key_revoked", {"uscc": call.sender, "key_id": kid})])
+
+
+@contract.method(args={"public_key": Bytes(max_len=128), "key_id": Str(max_len=64)})
+def rotate_key(view: StateView, call: Call) -> Effects:
+    """Replace one of the sender's keys: add ``public_key`` and revoke ``key_id`` in one call.
+
+    The old key may be the last active one, since the new key takes its
+    place; it signs nothing from the next block on.
+    """
+    old = call.args["key_id"]
+    member, new = _with_key(view.get(member_key(call.sender)), call.ctx.profile, call.args["public_key"],
+                            call.ctx.height, "public_key")
+    member = _without_key(member, old, call.ctx.height)
+    return Effects({member_key(call.sender): member},
+                   [("key_rotated", {"uscc": call.sender, "key_id": new, "revoked": old})])
+
+
+# --- membership and roles: governed (000:第五条) ------------------------------------------------
+
+
+def _index_writes(view: StateView, code: str, before: Iterable[str], after: Iterable[str]) -> dict[str, Any]:
+    """The role index records that change when ``code``'s roles go from ``before`` to ``after``."""
+    before, after = set(before), set(after)
+    writes: dict[str, Any] = {}
+    for role in ROLES:
+        if (role in before) != (role in after):
+            codes = [c for c in view.get(role_key(role)) or () if c != code]
+            writes[role_key(role)] = sorted([*codes, code]) if role in after else codes
+    return writes
+
+
+def _active_member(view: StateView, code: str) -> dict[str, Any]:
+    member = view.get(member_key(code))
+    if member is None:
+        raise refuse("MEMBER_UNKNOWN", f"{code} is not a member", field="uscc", uscc=code)
+    if member.get("status") == MEMBER_REMOVED:
+        raise refuse("MEMBER_REMOVED", f"{code} was removed at height {member['removed']}", field="uscc",
+                     uscc=code, removed=member["removed"])
+    return member
+
+
+@contract.method(governed=True, args={
+    "uscc": Uscc(),
+    "name": Str(max_len=256),
+    "roles": RoleList(),
+    "keys": ListOf(Bytes(max_len=128), min_items=1, max_items=MAX_KEYS_PER_CALL),
+})
+def add_member(view: StateView, call: Call) -> Effects:
+    """Admit a new member with its name, roles and signing keys."""
+    args = call.args
+    code, height = args["uscc"], call.ctx.height
+    current = view.get(member_key(code))
+    if current is not None:
+        raise refuse("MEMBER_EXISTS", f"{code} already has a member record ({current.get('status')})",
+                     field="uscc", uscc=code, status=current.get("status", MEMBER_ACTIVE))
+    member = _member_record(code, args["name"], args["roles"], {}, height)
+    for i, public_key in enumerate(args["keys"]):
+        member, _ = _with_key(member, call.ctx.profile, public_key, height, f"keys[{i}]")
+    writes = {member_key(code): member, **_index_writes(view, code, (), member["roles"])}
+    return Effects(writes, [("member_added", {"uscc": code, "roles": member["roles"],
+                                              "keys": sorted(member["keys"])})])
+
+
+@contract.method(governed=True, args={"uscc": Uscc()})
+def remove_member(view: StateView, call: Call) -> Effects:
+    """Remove a member: its record stays, marked removed; it signs nothing from the next block on."""
+    code = call.args["uscc"]
+    member = _active_member(view, code)
+    removed = {**member, "status": MEMBER_REMOVED, "removed": call.ctx.height}
+    writes = {member_key(code): removed, **_index_writes(view, code, member["roles"], ())}
+    return Effects(writes, [("member_removed", {"uscc": code})])
+
+
+@contract.method(governed=True, args={"uscc": Uscc(), "roles": RoleList()})
+def set_roles(view: StateView, call: Call) -> Effects:
+    """Replace a member's roles."""
+    code = call.args["uscc"]
+    member = _active_member(view, code)
+    roles = ordered_roles(call.args["roles"])
+    if roles == member["roles"]:
+        raise refuse("ROLES_UNCHANGED", f"{code} already holds exactly these roles", field="roles")
+    writes = {member_key(code): {**member, "roles": roles}, **_index_writes(view, code, member["roles"], roles)}
+    return Effects(writes, [("roles_set", {"uscc": code, "before": member["roles"], "after": roles})])

@@ -1,9 +1,13 @@
 """The contract registry: the application the ledger executes.
 
 It implements :class:`chain.execution.Machine` over the contracts a genesis
-names: it authenticates senders through :mod:`contracts.identity`, admits calls
-to known methods with well-formed arguments from members whose roles the
-method's policy allows, and runs them.
+names. Authentication settles everything about the *sender*, as of the state
+at the start of the block: a current member (:mod:`contracts.identity`), an
+active key, and a role the method's policy allows — the policy is data in
+state (:mod:`contracts.governance`), so one member read and one policy read
+per transaction. Admission settles the *call*: a known method, not a governed
+one (those run only as approved proposals' actions), well-formed arguments.
+Then it runs the call.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ from chain.errors import ContractUnknown, GenesisInvalid, MethodUnknown, NotAuth
 from chain.execution import Effects, StateView, TxContext
 from chain.genesis import Genesis
 from chain.tx import Transaction
-from contracts import anchor, catalog, duty, identity
+from contracts import anchor, catalog, duty, governance, identity, workdays
 from contracts.base import Call, Contract, Method, Param
 
-ALL_CONTRACTS: tuple[Contract, ...] = (identity.contract, anchor.contract, duty.contract, catalog.contract)
+ALL_CONTRACTS: tuple[Contract, ...] = (identity.contract, governance.contract, anchor.contract, duty.contract,
+                                        catalog.contract, workdays.contract)
 """Every contract this build provides, by name."""
 
 
@@ -61,30 +66,60 @@ class Registry:
                                      field=f"contract_params.{name}")
         for name, p in declared.items():
             writes[p.key] = overrides.get(name, p.default)
+        writes.update(governance.genesis_state(genesis, self.methods(), writes))
         if not writes:
             raise GenesisInvalid("the genesis defines no state")
         return writes
 
+    def methods(self) -> list[Method]:
+        """Every method of every contract, in registration order."""
+        return [m for c in self.contracts.values() for m in c.methods.values()]
+
     def authenticate(self, view: StateView, tx: Transaction) -> bytes:
-        return identity.authenticate(view, tx)
+        """The sender's public key, once the sender may make this call at all.
+
+        Refuses an unknown or removed sender, an unknown or revoked key, and a
+        sender none of whose roles the method's policy (in ``view``) allows.
+        Membership, keys, roles and policies are all read from ``view``, the
+        state at the start of the block, so a change to any of them takes
+        effect from the next block on. An unknown or governed method is left
+        for :meth:`admit` to refuse.
+        """
+        member = identity.member_of(view, tx.sender)
+        public_key = identity.signing_key(member, tx)
+        c = self.contracts.get(tx.contract)
+        m = None if c is None else c.methods.get(tx.method)
+        if m is not None and not m.governed:
+            allowed = governance.policy_roles(view, m)
+            if allowed is not None and not any(r in allowed for r in member["roles"]):
+                raise NotAuthorized(f"{m.qualified} needs one of the roles {identity.ordered_roles(allowed)}",
+                                    method=m.qualified, roles=member["roles"])
+        return public_key
 
     def admit(self, view: StateView, tx: Transaction) -> None:
+        """Static checks of the call: a known, non-governed method with well-formed arguments."""
         m = self.method(tx.contract, tx.method)
         if m.governed:
             raise NotAuthorized(f"{m.qualified} runs only as the action of an approved governance proposal",
                                 code="TX_GOVERNED_ONLY", method=m.qualified)
         m.check_args(tx.args)
-        if m.roles is not None:
-            roles = identity.roles_of(view, tx.sender)
-            if not m.roles.intersection(roles):
-                raise NotAuthorized(f"{m.qualified} needs one of the roles {sorted(m.roles)}",
-                                    method=m.qualified, roles=roles)
+        if m.fn is governance.propose:
+            governance.check_action(self, tx.args["action"])
 
     def execute(self, view: StateView, tx: Transaction, ctx: TxContext) -> Effects:
-        return self.contracts[tx.contract].methods[tx.method].fn(view, Call(tx, ctx))
+        m = self.contracts[tx.contract].methods[tx.method]
+        if m.contract == governance.contract.name:
+            return m.fn(view, governance.GovernanceCall(tx, ctx, self))
+        return m.fn(view, Call(tx, ctx))
 
-    def describe(self) -> list[dict[str, Any]]:
-        """Every method with its summary and policy, for the API and CLI."""
-        return [{"contract": m.contract, "method": m.name, "summary": m.summary,
-                 "roles": None if m.roles is None else sorted(m.roles), "args": sorted(m.args)}
-                for c in self.contracts.values() for m in c.methods.values()]
+    def describe(self, view: StateView | None = None) -> list[dict[str, Any]]:
+        """Every method with its summary and policy, for the API and CLI.
+
+        With ``view`` the policies are those in state; without, the code defaults.
+        """
+        out = []
+        for m in self.methods():
+            roles = m.roles if view is None or m.governed else governance.policy_roles(view, m)
+            out.append({"contract": m.contract, "method": m.name, "summary": m.summary, "governed": m.governed,
+                        "roles": None if roles is None else identity.ordered_roles(roles), "args": sorted(m.args)})
+        return out

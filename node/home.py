@@ -21,6 +21,7 @@ from typing import Iterable
 from chain.crypto import PrivateKey, load_private_key_file, profile
 from chain.errors import MuluError
 from chain.genesis import Genesis
+from node.calendar_source import calendar_section
 from node.samples import SAMPLE_MEMBERS, SampleMember
 
 DEFAULT_API = "127.0.0.1:8500"
@@ -99,7 +100,8 @@ def init_home(path: str | os.PathLike, *, chain_id: str = "mulu-demo", profile_n
               members: Iterable[SampleMember] = SAMPLE_MEMBERS, params: dict[str, int] | None = None) -> Home:
     """Create a single-validator chain: keys for every member and the validator, and a genesis.
 
-    ``clock_step_ms`` selects a scripted clock (block h at genesis_time + h*step).
+    ``clock_step_ms`` selects a scripted clock (block h at genesis_time + h*step). The
+    genesis carries the working-day calendar of every year ``chinesecalendar`` covers.
     """
     home = Home(path)
     if home.exists():
@@ -126,6 +128,7 @@ def init_home(path: str | os.PathLike, *, chain_id: str = "mulu-demo", profile_n
                         "power": 1}],
         "members": genesis_members,
         "params": dict(params or {}),
+        "calendar": calendar_section(),
     }
     genesis = Genesis.from_doc(doc)
     home.genesis_file.write_text(genesis.to_json(), encoding="utf-8")
