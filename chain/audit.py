@@ -16,7 +16,7 @@ from typing import Any
 
 from chain.archive import MAGIC, end_frame, read_frames
 from chain.block import Block
-from chain.encoding import encode
+from chain.encoding import encode, join_array
 from chain.errors import MuluError
 from chain.execution import Machine
 from chain.genesis import Genesis
@@ -53,7 +53,6 @@ def audit_archive(genesis: Genesis, data: bytes, machine: Machine) -> AuditRepor
     """Verify archive bytes against ``genesis``; never raises for a bad archive."""
     findings: list[Finding] = []
     blocks = txs = 0
-    ledger = Ledger(MemoryStore(), genesis, machine)
     try:
         frames = list(read_frames(data))
     except MuluError as exc:
@@ -61,7 +60,7 @@ def audit_archive(genesis: Genesis, data: bytes, machine: Machine) -> AuditRepor
     if not frames:
         return AuditReport(0, 0, (Finding(None, "genesis", "ARCHIVE_EMPTY", "the archive holds no frame",
                                           len(MAGIC)),))
-    if frames[0].data != encode(["genesis", genesis.doc]):
+    if frames[0].data != join_array([encode("genesis"), genesis.canonical]):
         findings.append(Finding(0, "genesis", "GENESIS_MISMATCH",
                                 "the archive's genesis differs from the genesis file", frames[0].offset))
         return AuditReport(0, 0, tuple(findings))
@@ -69,6 +68,7 @@ def audit_archive(genesis: Genesis, data: bytes, machine: Machine) -> AuditRepor
     if end is None:
         return AuditReport(0, 0, (Finding(None, "end", "ARCHIVE_TRUNCATED", "the archive has no end frame",
                                           len(data)),))
+    ledger = Ledger(MemoryStore(), genesis, machine)
     for fr in body:
         height = ledger.tip.height + 1
         try:

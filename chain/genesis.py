@@ -74,6 +74,7 @@ class Genesis:
     validators: tuple[Validator, ...]
     params: dict[str, int]
     hash: bytes
+    canonical: bytes  # the document's canonical encoding, whose hash is ``hash``
 
     @classmethod
     def from_doc(cls, doc: Any) -> "Genesis":
@@ -101,7 +102,7 @@ class Genesis:
             if type(value) is not int or value < 1:
                 raise GenesisInvalid(f"params.{name} must be a positive integer", field=f"params.{name}")
             params[name] = value
-        return cls(doc, chain_id, prof, genesis_time, clock, validators, params, prof.hash(canonical))
+        return cls(doc, chain_id, prof, genesis_time, clock, validators, params, prof.hash(canonical), canonical)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> "Genesis":

@@ -66,7 +66,7 @@ class Ledger:
         stored = store.get(b"G")
         if stored is None:
             self._write_genesis()
-        elif stored != encode(genesis.doc):
+        elif stored != genesis.canonical:
             raise GenesisInvalid("this store holds a chain with another genesis", chain_id=genesis.chain_id)
         raw_tip = store.get(b"tip")
         if raw_tip is None:
@@ -87,7 +87,7 @@ class Ledger:
         history = merkle.HistoryTree(self.profile.hash, self._history_node, 0)
         puts += [(b"N" + k, v) for k, v in nodes]
         puts += self._history_puts(history, 0, g.hash)
-        puts.append((b"G", encode(g.doc)))
+        puts.append((b"G", g.canonical))
         puts.append((b"tip", encode([0, g.hash, g.genesis_time])))
         self.store.write(puts)
 

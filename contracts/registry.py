@@ -31,6 +31,7 @@ class Registry:
 
     def __init__(self, contracts: Iterable[Contract] = ALL_CONTRACTS) -> None:
         self.contracts = {c.name: c for c in contracts}
+        self._genesis_state: dict[bytes, dict[str, Any]] = {}
 
     def method(self, contract: str, name: str) -> Method:
         c = self.contracts.get(contract)
@@ -47,6 +48,12 @@ class Registry:
         return {p.qualified: p for c in self.contracts.values() for p in c.params.values()}
 
     def genesis_writes(self, genesis: Genesis) -> dict[str, Any]:
+        """The initial state of ``genesis`` (computed once per genesis hash: auditors replay often)."""
+        if genesis.hash not in self._genesis_state:
+            self._genesis_state[genesis.hash] = self._genesis_writes(genesis)
+        return dict(self._genesis_state[genesis.hash])
+
+    def _genesis_writes(self, genesis: Genesis) -> dict[str, Any]:
         writes: dict[str, Any] = {}
         for c in self.contracts.values():
             if c.genesis is not None:
