@@ -36,9 +36,10 @@ from typing import Any
 
 from chain.encoding import encode
 from chain.execution import Effects, StateView
-from contracts import duty
+from chain.errors import RuleViolation
+from contracts import duty, workdays
 from contracts.args import Bool, ListOf, Obj, OneOf, Str, Uscc
-from contracts.base import Call, Contract, refuse
+from contracts.base import Call, Contract, param, refuse
 
 ARTICLE_DUTY = "000:第九条"
 ARTICLE_SHARE = "002:第十六条"
@@ -56,6 +57,12 @@ UPDATE_CYCLES = ("realtime", "daily", "weekly", "monthly", "quarterly", "half_ye
 NOTE_ID = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
 
 contract = Contract("catalog", "数据目录 data catalog")
+
+ARTICLE_UPDATE = "002:第九条"
+UPDATE_DEADLINE = contract.param(
+    "update_deadline_working_days", 15, min=1, max=60, article=ARTICLE_UPDATE,
+    summary="working days after a duty change within which the department's data catalog must be updated "
+            "(15 in Beijing, 002:第九条; 10 in Jiaozuo, 004:第十条)")
 
 DATA_ITEM = Obj({
     "name": Str(max_len=100),
@@ -243,6 +250,33 @@ def approve_note(view: StateView, call: Call) -> Effects:
     note = {"department": a["department"], "note_id": a["note_id"], "text": a["text"], "approved_by": call.sender,
             "height": call.ctx.height, "time": call.ctx.time, "tx_id": call.ctx.tx_id}
     return Effects({key: note}, [("catalog_note_approved", {"uscc": a["department"], "note_id": a["note_id"]})])
+
+
+def update_status(view: StateView, department: str, now_ms: int) -> dict[str, Any] | None:
+    """Whether ``department`` owes a catalog update after its last approved duty change (002:第九条).
+
+    None when no duty change is waiting for a catalog update. Otherwise the
+    change, the deadline ("within N working days", counted strictly after the
+    change date on the chain's calendar) and ``overdue`` as of ``now_ms`` (a
+    block time). A deadline in a year the calendar does not cover is reported
+    as ``calendar_not_covered``, never guessed.
+    """
+    changed = view.get(duty.changed_key(department))
+    if changed is None:
+        return None
+    updated = view.get(updated_key(department))
+    if updated is not None and updated["time"] >= changed["time"]:
+        return None
+    n = param(view, UPDATE_DEADLINE.qualified)
+    status = {"department": department, "duty_item": changed["item_id"], "changed_height": changed["height"],
+              "changed_date": workdays.china_date(changed["time"]).isoformat(), "working_days": n,
+              "last_update_height": None if updated is None else updated["height"], "article": ARTICLE_UPDATE}
+    try:
+        deadline = workdays.add_working_days(view, workdays.china_date(changed["time"]), n, article=ARTICLE_UPDATE)
+    except RuleViolation as exc:
+        return {**status, "status": "calendar_not_covered", "deadline": None, "year": exc.details.get("year")}
+    late = workdays.china_date(now_ms) > deadline
+    return {**status, "status": "overdue" if late else "due", "deadline": deadline.isoformat()}
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

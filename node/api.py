@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from chain.encoding import decode
 from chain.errors import BadRequest, EncodingError, MuluError, NotFound, TxMalformed
 from chain.state import Version
-from contracts import catalog, duty
+from contracts import catalog, duty, governance, workdays
 from contracts.identity import member_key
 from node.app import Admission, Application
 from node.errors import status_for
@@ -312,10 +312,50 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
                 for k, v in ledger.state.keys(prefix, after=prefix + after if after else "", limit=limit)]
         return {"overlaps": rows, "next": rows[-1]["resource_code"] if len(rows) == limit else None}
 
+    @api.get("/v1/catalog/overdue", tags=["data catalog"])
+    def list_overdue(include_due: bool = False) -> Any:
+        """Departments whose data catalog was not updated within N working days of a duty change
+        (002:第九条), as of the tip's block time; ``include_due`` adds those still within the deadline."""
+        now = ledger.tip.time
+        rows = []
+        for key, _ in ledger.state.keys(duty.changed_key(""), limit=100_000):
+            row = catalog.update_status(ledger.state, key.rsplit("/", 1)[1], now)
+            if row is not None and (include_due or row["status"] != "due"):
+                rows.append(row)
+        return {"as_of_height": ledger.tip.height, "as_of_time": now, "departments": rows}
+
+    @api.get("/v1/calendar", tags=["calendar"])
+    def calendar_years() -> Any:
+        """The years the chain's working-day calendar covers (deadlines elsewhere are refused)."""
+        return {"years": workdays.covered_years(ledger.state)}
+
+    @api.get("/v1/calendar/{year}", tags=["calendar"])
+    def calendar_year(year: int) -> Any:
+        """One year's statutory holidays and 调休 make-up workdays, as chain data."""
+        record = workdays.year_record(ledger.state, year)
+        if record is None:
+            raise NotFound(f"the calendar does not cover {year}", code="CALENDAR_NOT_COVERED", year=year)
+        return record
+
+    @api.get("/v1/governance/proposals", tags=["governance"])
+    def list_proposals(status: str | None = None, limit: int = Query(100, ge=1, le=1000)) -> Any:
+        """Governance proposals with their votes and status (``open``, ``approved``, ``failed``...)."""
+        rows = [jsonable(v) for _, v in ledger.state.keys("governance/proposal/", limit=100_000)
+                if status is None or v["status"] == status]
+        return {"proposals": rows[:limit]}
+
+    @api.get("/v1/governance/proposals/{proposal_id}", tags=["governance"])
+    def get_proposal(proposal_id: str) -> Any:
+        value = ledger.state.get(governance.proposal_key(proposal_id))
+        if value is None:
+            raise NotFound(f"no proposal {proposal_id}", code="PROPOSAL_NOT_FOUND")
+        return jsonable(value)
+
     @api.get("/v1/contracts", tags=["chain"])
     def contracts() -> Any:
         """The contract methods this chain runs, with their policies."""
-        return {"methods": ledger.machine.describe()}
+        return {"methods": ledger.machine.describe(ledger.state),
+                "params": {name: ledger.state.get(p.key) for name, p in sorted(ledger.machine.params().items())}}
 
     if export is not None:
         @api.get("/v1/export", tags=["chain"])
@@ -333,6 +373,7 @@ def _member_after(after: str) -> str:
 
 def _member_view(value: dict[str, Any]) -> dict[str, Any]:
     return {"uscc": value["uscc"], "name": value["name"], "roles": value["roles"],
+            "status": value.get("status", "active"),
             "keys": [{"key_id": k, **jsonable(r)} for k, r in value["keys"].items()]}
 
 

@@ -97,7 +97,8 @@ def write_private_key(path: Path, key: PrivateKey, passphrase: str | None = None
 
 def init_home(path: str | os.PathLike, *, chain_id: str = "mulu-demo", profile_name: str = "ed25519-sha256",
               genesis_time: int, clock_step_ms: int | None = None, api: str = DEFAULT_API,
-              members: Iterable[SampleMember] = SAMPLE_MEMBERS, params: dict[str, int] | None = None) -> Home:
+              members: Iterable[SampleMember] = SAMPLE_MEMBERS, params: dict[str, int] | None = None,
+              contract_params: dict[str, int] | None = None) -> Home:
     """Create a single-validator chain: keys for every member and the validator, and a genesis.
 
     ``clock_step_ms`` selects a scripted clock (block h at genesis_time + h*step). The
@@ -128,6 +129,7 @@ def init_home(path: str | os.PathLike, *, chain_id: str = "mulu-demo", profile_n
                         "power": 1}],
         "members": genesis_members,
         "params": dict(params or {}),
+        "contract_params": dict(contract_params or {}),
         "calendar": calendar_section(),
     }
     genesis = Genesis.from_doc(doc)
