@@ -31,6 +31,7 @@ query_app = typer.Typer(help="Read from a node.", no_args_is_help=True)
 duty_app = typer.Typer(help="职责目录: propose and approve duty items, show them.", no_args_is_help=True)
 catalog_app = typer.Typer(help="数据目录: publish catalog entries, show versions, diffs and overlaps.",
                           no_args_is_help=True)
+governance_app = typer.Typer(help="Governance: propose changes, vote, list proposals.", no_args_is_help=True)
 audit_app = typer.Typer(help="Verify a chain offline from its genesis file.", no_args_is_help=True)
 proof_app = typer.Typer(help="Check proofs offline.", no_args_is_help=True)
 app.add_typer(node_app, name="node")
@@ -38,6 +39,7 @@ app.add_typer(tx_app, name="tx")
 app.add_typer(query_app, name="query")
 app.add_typer(duty_app, name="duty")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(governance_app, name="governance")
 app.add_typer(audit_app, name="audit")
 app.add_typer(proof_app, name="proof")
 
@@ -383,6 +385,58 @@ def catalog_overlaps(node: str = NODE) -> None:
         _print_overlaps(Client(node))
     except MuluError as exc:
         fail(exc)
+
+
+# --- governance --------------------------------------------------------------------
+
+
+def _send(node: str, key: Path, sender: str, passphrase: Optional[str], contract: str, method: str,
+          args: dict[str, Any]) -> None:
+    """Sign one call, wait for its block, print the answer; exit 1 unless committed."""
+    try:
+        member = Member(Client(node), load_private_key_file(str(key), passphrase), sender)
+        answer = member.call(contract, method, args)
+    except MuluError as exc:
+        fail(exc)
+    show(answer)
+    if answer.get("status") != "committed":
+        raise typer.Exit(1)
+
+
+@governance_app.command("propose")
+def gov_propose(contract: str = typer.Option(..., "--contract"), method: str = typer.Option(..., "--method"),
+                args: str = typer.Option("{}", "--args", help='The action\'s arguments as JSON; {"$hex": ...} for bytes.'),
+                reason: str = typer.Option(..., "--reason"), key: Path = KEY, sender: str = SENDER,
+                passphrase: Optional[str] = PASSPHRASE, node: str = NODE) -> None:
+    """Propose a governed action (add_member, set_roles, set_param, set_policy, set_year...)."""
+    action = {"contract": contract, "method": method, "args": _args(args)}
+    _send(node, key, sender, passphrase, "governance", "propose", {"action": action, "reason": reason})
+
+
+@governance_app.command("vote")
+def gov_vote(proposal_id: str, approve: bool = typer.Option(..., "--approve/--reject"), key: Path = KEY,
+             sender: str = SENDER, passphrase: Optional[str] = PASSPHRASE, node: str = NODE) -> None:
+    """Vote on a proposal; the deciding approval runs its action in the same transaction."""
+    _send(node, key, sender, passphrase, "governance", "vote", {"proposal_id": proposal_id, "approve": approve})
+
+
+@governance_app.command("list")
+def gov_list(status: Optional[str] = typer.Option(None, "--status", help="open, approved, rejected, expired, failed"),
+             node: str = NODE) -> None:
+    """Proposals as a table."""
+    try:
+        rows = Client(node).get("/v1/governance/proposals", status=status, limit=1000)["proposals"]
+    except MuluError as exc:
+        fail(exc)
+    table = Table(title="治理提案 governance proposals")
+    for col in ("id", "提案 action", "状态 status", "赞成 approvals", "理由 reason"):
+        table.add_column(col)
+    for p in rows:
+        approvals = sum(1 for v in p.get("votes", []) if v.get("approve"))
+        action = p["action"]
+        table.add_row(p.get("id", "")[:16], f"{action['contract']}.{action['method']}", p["status"],
+                      f"{approvals}/{p.get('threshold', '?')}", p.get("reason", ""))
+    console.print(table)
 
 
 # --- queries ---------------------------------------------------------------------
