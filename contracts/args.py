@@ -30,6 +30,10 @@ class Spec(ABC):
         raise ArgsInvalid(f"argument {where}: expected {expected}", field=where, expected=expected)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters no text argument may hold (tab and line breaks are allowed)."""
+
+
 @dataclass(frozen=True)
 class Str(Spec):
     max_len: int = 256
@@ -37,11 +41,17 @@ class Str(Spec):
     pattern: str | None = None
     required: bool = True
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_match", None if self.pattern is None else re.compile(self.pattern).fullmatch)
+
     def check(self, value: Any, where: str) -> None:
         if type(value) is not str or not self.min_len <= len(value) <= self.max_len:
             self.fail(where, f"text of {self.min_len}..{self.max_len} characters")
-        if self.pattern is not None and not re.fullmatch(self.pattern, value):
-            self.fail(where, f"text matching {self.pattern}")
+        if self._match is not None:
+            if self._match(value) is None:
+                self.fail(where, f"text matching {self.pattern}")
+        elif _CONTROL.search(value) is not None:
+            self.fail(where, "text without control characters")
 
 
 @dataclass(frozen=True)

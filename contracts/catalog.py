@@ -211,17 +211,19 @@ def publish(view: StateView, call: Call) -> Effects:
         "signer": call.sender, "key_id": call.tx.key_id, "tx_id": call.ctx.tx_id,
         "height": call.ctx.height, "time": call.ctx.time,
     }
-    names = [item["name"] for item in entry["data_items"]]
+    names = sorted({item["name"] for item in entry["data_items"]})
     old_names = [] if current is None else [item["name"] for item in current["entry"]["data_items"]]
     writes: dict[str, Any] = {entry_key(code): record, version_key(code, record["version"]): record,
                               dept_key(call.sender, code): record["version"],
                               updated_key(call.sender): {"height": call.ctx.height, "time": call.ctx.time}}
     writes.update(_provides(view, [n for n in old_names if n not in names], call.sender, code, add=False))
     overlaps = []
-    for name in sorted(set(names)):
-        others = [p for p in view.get(provides_key(name)) or [] if p[0] != call.sender]
-        overlaps += [{"item": name, "provider": p[0], "resource_code": p[1]} for p in others]
-    writes.update(_provides(view, names, call.sender, code, add=True))
+    pair = [call.sender, code]
+    for name in names:
+        providers = view.get(provides_key(name)) or []
+        overlaps += [{"item": name, "provider": p[0], "resource_code": p[1]} for p in providers if p[0] != call.sender]
+        if pair not in providers:
+            writes[provides_key(name)] = sorted([*providers, pair])
     writes[overlap_key(code)] = overlaps or None
     events = [("catalog_published", {"uscc": call.sender, "resource_code": code, "version": record["version"]})]
     if overlaps:

@@ -26,12 +26,17 @@ ALL_CONTRACTS: tuple[Contract, ...] = (identity.contract, governance.contract, a
 """Every contract this build provides, by name."""
 
 
+ADMITTED_MEMORY = 100_000
+"""How many statically admitted transactions the registry remembers."""
+
+
 class Registry:
     """A :class:`~chain.execution.Machine` over a set of contracts."""
 
     def __init__(self, contracts: Iterable[Contract] = ALL_CONTRACTS) -> None:
         self.contracts = {c.name: c for c in contracts}
         self._genesis_state: dict[bytes, dict[str, Any]] = {}
+        self._admitted: dict[bytes, None] = {}
 
     def method(self, contract: str, name: str) -> Method:
         c = self.contracts.get(contract)
@@ -104,7 +109,20 @@ class Registry:
         return public_key
 
     def admit(self, view: StateView, tx: Transaction) -> None:
-        """Static checks of the call: a known, non-governed method with well-formed arguments."""
+        """Static checks of the call: a known, non-governed method with well-formed arguments.
+
+        They depend on the transaction's bytes alone, so a transaction checked
+        at the door is not checked again when its block executes here.
+        """
+        wire = tx.to_bytes()
+        if wire in self._admitted:
+            return
+        self._admit(tx)
+        if len(self._admitted) >= ADMITTED_MEMORY:
+            self._admitted.clear()
+        self._admitted[wire] = None
+
+    def _admit(self, tx: Transaction) -> None:
         m = self.method(tx.contract, tx.method)
         if m.governed:
             raise NotAuthorized(f"{m.qualified} runs only as the action of an approved governance proposal",

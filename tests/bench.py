@@ -11,9 +11,14 @@ machine's own single-core Ed25519 verification rate measured in the same run:
 * ``http_batch_commit_tx_per_s`` — a real node (API threads, the solo engine's
   thread) fed msgpack batches of 1000 over HTTP from a client in this process.
 
-Targets (floors, from the foundation issue): in process ≥ 0.5 of the one-thread
-verification rate, HTTP with batches ≥ 1/3. Prints one JSON object; exits 1 when a
-floor is missed.
+* ``catalog`` — ``catalog.publish`` transactions with 20 data items each,
+  committed in process (timed over the first ``MULU_BENCH_CATALOG_TIMED``), then
+  2000 reads of entries by code, current and as of a height, with
+  ``MULU_BENCH_CATALOG_ENTRIES`` (100,000) entries on chain.
+
+Targets (floors, from the issues): in process ≥ 0.5 of the one-thread
+verification rate, HTTP with batches ≥ 1/3; catalog submissions ≥ 0.4, and a
+catalog read under 2 ms. Prints one JSON object; exits 1 when a floor is missed.
 """
 
 from __future__ import annotations
@@ -128,6 +133,91 @@ def bench_http(root: str) -> float:
     return TXS / elapsed
 
 
+CATALOG_ENTRIES = int(os.environ.get("MULU_BENCH_CATALOG_ENTRIES", "100000"))
+CATALOG_TIMED = min(CATALOG_ENTRIES, int(os.environ.get("MULU_BENCH_CATALOG_TIMED", "10000")))
+
+
+def _catalog_calls(home: Home, chain_id: str, count: int):
+    """Signed catalog.publish transactions with 20 data items each, spread over the departments,
+    after every department has an approved duty item to map them to."""
+    from node.samples import by_short
+
+    departments = [m for m in SAMPLE_MEMBERS if {"department", "district"} & set(m.roles)]
+    bianban = by_short("市委编办")
+    keys = {m.uscc: home.member_key(m.uscc) for m in SAMPLE_MEMBERS}
+    nonces = {m.uscc: 0 for m in SAMPLE_MEMBERS}
+
+    def tx(sender: str, contract: str, method: str, args: dict) -> bytes:
+        nonces[sender] += 1
+        return make_tx(keys[sender], chain_id=chain_id, sender=sender, nonce=nonces[sender], contract=contract,
+                       method=method, args=args).to_bytes()
+
+    duty = {"item_id": "D01-01", "main_duty": "负责本部门政务数据管理", "title": "政务数据目录编制",
+            "sanding_text": "（一）负责本部门政务数据管理。", "basis": "《北京市政务信息资源管理办法（试行）》",
+            "reason": "依据三定规定编制"}
+    setup = [[tx(d.uscc, "duty", "propose", duty) for d in departments],
+             [tx(bianban.uscc, "duty", "approve", {"department": d.uscc, "item_id": "D01-01", "version": 1})
+              for d in departments]]
+
+    def entry(i: int) -> bytes:
+        d = departments[i % len(departments)]
+        args = {"resource_code": f"301001/{i:07d}", "class": "3", "item": "01", "category": "001",
+                "name": f"政务信息资源{i}", "provider": d.name, "provider_code": d.uscc,
+                "summary": "本部门履职产生的政务信息资源", "format": "数据库",
+                "data_items": [{"name": f"信息项{i}-{j}", "data_type": "C", "length": "64"} for j in range(20)],
+                "share_type": "conditional", "share_condition": "用于相关部门履职", "share_method": "接口",
+                "open_to_public": False, "update_cycle": "daily", "published": "2026-07-01",
+                "duty_items": ["D01-01"], "reason": "编制数据目录"}
+        return tx(d.uscc, "catalog", "publish", args)
+
+    return setup, entry
+
+
+def bench_catalog(root: str) -> dict:
+    """Catalog submissions (20 data items each) committed in process, then reads by code at scale."""
+    import random
+
+    from contracts import catalog
+
+    home = fresh_home(root, "catalog")
+    node = Node(home)
+    setup, entry = _catalog_calls(home, node.genesis.chain_id, CATALOG_ENTRIES)
+    for raws in setup:
+        node.app.check_txs(raws)
+        node.engine.run_until_empty()
+    elapsed, done, height_half, entries_half = 0.0, 0, 0, 0
+    while done < CATALOG_ENTRIES:
+        raws = [entry(i) for i in range(done, min(done + 2000, CATALOG_ENTRIES))]
+        start = time.perf_counter()
+        admissions = node.app.check_txs(raws)
+        if not all(a.ok for a in admissions):
+            raise SystemExit(f"catalog transactions refused: {[a.error for a in admissions if not a.ok][:2]}")
+        node.engine.run_until_empty()
+        if done < CATALOG_TIMED:
+            elapsed += time.perf_counter() - start
+        done += len(raws)
+        if done <= CATALOG_ENTRIES // 2 or not entries_half:
+            height_half, entries_half = node.ledger.tip.height, done
+    rng = random.Random(7)
+    codes = [f"301001/{rng.randrange(entries_half):07d}" for _ in range(2000)]
+    state = node.ledger.state
+    reads = {}
+    for name, height in (("current", None), ("as_of_height", height_half)):
+        times = []
+        for code in codes:
+            t = time.perf_counter()
+            version = state.version(catalog.entry_key(code), height)
+            times.append(time.perf_counter() - t)
+            if version is None or version.value is None:
+                raise SystemExit(f"catalog entry {code} not found")
+        times.sort()
+        reads[name] = {"median_ms": round(times[len(times) // 2] * 1000, 3),
+                       "p99_ms": round(times[int(len(times) * 0.99)] * 1000, 3)}
+    node.stop()
+    return {"entries": CATALOG_ENTRIES, "timed_entries": CATALOG_TIMED,
+            "commit_tx_per_s": round(CATALOG_TIMED / elapsed), "reads": reads}
+
+
 def _free_port() -> int:
     import socket
 
@@ -142,6 +232,7 @@ def main() -> int:
         v2 = verify_rate(2)
         inproc = bench_in_process(root)
         http = bench_http(root)
+        cat = bench_catalog(root)
         v1_after = verify_rate(1)
     base = (v1 + v1_after) / 2
     report = {
@@ -154,8 +245,13 @@ def main() -> int:
         "ratio_http_to_verify": round(http / base, 3),
         "target_inprocess": 0.5,
         "target_http": round(1 / 3, 3),
+        "catalog": {**cat, "ratio_to_verify": round(cat["commit_tx_per_s"] / base, 3), "target_ratio": 0.4,
+                    "target_read_ms": 2.0},
     }
-    report["ok"] = report["ratio_inprocess_to_verify"] >= 0.5 and report["ratio_http_to_verify"] >= 1 / 3
+    report["ok_foundation"] = report["ratio_inprocess_to_verify"] >= 0.5 and report["ratio_http_to_verify"] >= 1 / 3
+    report["ok_catalog"] = report["catalog"]["ratio_to_verify"] >= 0.4 and all(
+        r["p99_ms"] < 2.0 for r in cat["reads"].values())
+    report["ok"] = report["ok_foundation"] and report["ok_catalog"]
     print(json.dumps(report, indent=2))
     return 0 if report["ok"] else 1
 
