@@ -187,3 +187,13 @@ def test_api_serves_entries_versions_diffs_and_overlaps(net):
     assert health["overlaps"][0]["provider"] == EDU
     missing = client.get("/v1/catalog/diff", params={"code": code, "from": 1, "to": 9})
     assert (missing.status_code, missing.json()["code"]) == (404, "CATALOG_ENTRY_NOT_FOUND")
+
+
+def test_invalid_control_characters_in_text_are_refused_at_the_door(net):
+    """Text arguments never carry control characters (a NUL would also break state keys)."""
+    bad = entry()
+    bad["data_items"][0]["name"] = "学生\x00姓名"
+    error = net.refused_at_door(net.tx(EDU, "catalog", "publish", bad).to_bytes())
+    assert (error.code, error.details["field"]) == ("TX_ARGS_INVALID", "data_items[0].name")
+    ok = entry(summary="第一行\n第二行\t缩进")  # line breaks and tabs are text
+    assert run(net, EDU, "publish", ok).ok
