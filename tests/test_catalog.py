@@ -195,5 +195,6 @@ def test_invalid_control_characters_in_text_are_refused_at_the_door(net):
     bad["data_items"][0]["name"] = "学生\x00姓名"
     error = net.refused_at_door(net.tx(EDU, "catalog", "publish", bad).to_bytes())
     assert (error.code, error.details["field"]) == ("TX_ARGS_INVALID", "data_items[0].name")
+    net.nonces[EDU] -= 1  # the refused transaction used no nonce
     ok = entry(summary="第一行\n第二行\t缩进")  # line breaks and tabs are text
     assert run(net, EDU, "publish", ok).ok
