@@ -16,6 +16,7 @@ each transaction, in order:
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Sequence
@@ -25,10 +26,12 @@ from chain.crypto import CryptoProfile
 from chain.errors import (
     BlockInvalid,
     ChainIdMismatch,
+    MuluError,
     NonceGap,
     NonceReplayed,
     RuleViolation,
     SignatureInvalid,
+    StorageError,
     TxRejected,
     TxTooLarge,
 )
@@ -36,6 +39,9 @@ from chain.genesis import Genesis
 from chain.tx import Transaction
 
 NONCE_PREFIX = "nonce/"
+CONTRACT_FAULT = "CONTRACT_FAULT"
+"""The refusal code of a call whose contract raised something other than a rule violation."""
+log = logging.getLogger("mulu.execution")
 
 
 def nonce_key(sender: str) -> str:
@@ -241,6 +247,14 @@ def execute_txs(
             effects = machine.execute(block_view, tx, ctx)
         except RuleViolation as exc:
             results.append(TxResult(ids[i], STATUS_REFUSED, exc.code, exc.message, exc.article, exc.field))
+        except StorageError:
+            raise  # the node's own fault, not the transaction's: stop rather than refuse
+        except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError, MuluError) as exc:
+            # A contract fault is a bug, but a deterministic one: every node refuses the same
+            # transaction the same way instead of one poisoned call halting the chain.
+            log.error("contract fault in %s.%s (tx %s): %r", tx.contract, tx.method, ids[i].hex(), exc)
+            results.append(TxResult(ids[i], STATUS_REFUSED, CONTRACT_FAULT, f"{type(exc).__name__} in "
+                                    f"{tx.contract}.{tx.method}"))
         else:
             writes.update(effects.writes)
             results.append(TxResult(ids[i], STATUS_OK, events=tuple(effects.events)))

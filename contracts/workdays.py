@@ -168,6 +168,9 @@ def set_year(view: StateView, call: Call) -> Effects:
     except _Invalid as exc:
         raise refuse("CALENDAR_INVALID", exc.message, field=exc.field) from None
     year = args["year"]
+    if year < china_date(call.ctx.time).year:
+        raise refuse("CALENDAR_YEAR_PAST", f"{year} is over; rewriting it would move deadlines already counted",
+                     field="year")
     replaced = view.get(year_key(year)) is not None
     record = _record(year, holidays, workdays, f"{GOVERNANCE_SOURCE}: {args['source']}")
     return Effects({year_key(year): record},

@@ -347,3 +347,10 @@ def test_invalid_set_year(net, name, change, field):
     with pytest.raises(RuleViolation) as info:
         _set_year(net, VIEW, **change)
     assert (info.value.code, info.value.field) == ("CALENDAR_INVALID", field)
+
+
+def test_invalid_set_year_for_a_past_year(net):
+    """A year already over cannot be rewritten: deadlines counted on it would move."""
+    with pytest.raises(RuleViolation) as info:
+        _set_year(net, VIEW, year=2025, holidays=["2025-01-01"])
+    assert (info.value.code, info.value.field) == ("CALENDAR_YEAR_PAST", "year")
