@@ -57,12 +57,21 @@ def _canonical(value: Any) -> Any:
             return value
         raise _Bad
     if t is list or t is tuple:
-        return [v if type(v) in _SCALARS else _canonical(v) for v in value]
+        for v in value:
+            tv = type(v)
+            if tv not in _SCALARS and not (tv is int and INT_MIN <= v <= INT_MAX):
+                return [v if type(v) in _SCALARS else _canonical(v) for v in value]
+        return value  # nothing below to sort or check
     if t is dict:
         for k in value:
             if type(k) is not str:
                 raise _Bad
-        return {k: (v if type(v) in _SCALARS else _canonical(v)) for k, v in sorted(value.items())}
+        items = sorted(value.items())
+        for _, v in items:
+            tv = type(v)
+            if tv not in _SCALARS and not (tv is int and INT_MIN <= v <= INT_MAX):
+                return {k: (v if type(v) in _SCALARS else _canonical(v)) for k, v in items}
+        return dict(items)
     raise _Bad
 
 
@@ -153,6 +162,12 @@ def decode(data: bytes) -> Any:
     if again != data:
         raise NonCanonicalEncoding("bytes are not in canonical form", length=len(data))
     return value
+
+
+def encode_local(value: Any) -> bytes:
+    """Bytes for this node's own store only (derived indexes), never hashed or sent:
+    plain msgpack, without the canonical checks and sorting."""
+    return _pack(value)
 
 
 def decode_trusted(data: bytes) -> Any:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
 from chain.crypto import CryptoProfile
-from chain.encoding import decode_trusted, encode
+from chain.encoding import decode_trusted, encode, encode_local, join_array
 from chain.errors import BadRequest
 from chain.store import Store
 
@@ -131,16 +131,25 @@ def version_writes(reader: StateReader, profile: CryptoProfile, height: int,
     h = profile.hash
     puts: list[tuple[bytes, bytes]] = []
     updates: list[tuple[bytes, bytes | None]] = []
+    encoded_values: dict[int, bytes] = {}
     for key in sorted(writes):
         kb = check_key(key)
+        value = writes[key]
         if key.startswith(INDEX_PREFIX):
-            puts.append((CURRENT + kb, encode([height, writes[key], ZERO_HASH])))
+            puts.append((CURRENT + kb, encode_local([height, value, ZERO_HASH])))
             continue
         prev_raw = reader.record(key)
         prev_hash = ZERO_HASH if prev_raw is None else h(prev_raw)
-        raw = encode([height, writes[key], prev_hash])
+        if type(value) is dict or type(value) is list:
+            # the same record is often written under two keys (latest and version n): encode it once
+            encoded = encoded_values.get(id(value))
+            if encoded is None:
+                encoded = encoded_values[id(value)] = encode(value)
+            raw = join_array([encode(height), encoded, encode(prev_hash)])
+        else:
+            raw = encode([height, value, prev_hash])
         puts.append((CURRENT + kb, raw))
         puts.append((version_key(kb, height), raw))
-        updates.append((h(kb), None if writes[key] is None else h(raw)))
+        updates.append((h(kb), None if value is None else h(raw)))
     updates.sort(key=lambda u: u[0])
     return puts, updates
