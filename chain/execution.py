@@ -84,10 +84,13 @@ class Machine(Protocol):
         """The initial state a genesis document defines; raises GenesisInvalid."""
 
     def authenticate(self, view: StateView, tx: Transaction) -> bytes:
-        """The public key of ``tx``'s sender and key id; raises SenderUnknown/KeyUnknown."""
+        """The public key ``tx`` must be signed with, once the sender, its key and its
+        right to call the method (the policy in state) are checked against ``view``
+        (the state at the start of the block); raises a :class:`TxRejected`."""
 
     def admit(self, view: StateView, tx: Transaction) -> None:
-        """Static checks of the call (method known, arguments well formed, caller allowed)."""
+        """Checks of the call that depend on its bytes alone (method known and not
+        governed, arguments well formed); raises a :class:`TxRejected`."""
 
     def execute(self, view: StateView, tx: Transaction, ctx: TxContext) -> Effects:
         """Run the call; raises RuleViolation to refuse."""
