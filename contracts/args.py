@@ -122,8 +122,12 @@ class ListOf(Spec):
     def check(self, value: Any, where: str) -> None:
         if type(value) is not list or not self.min_items <= len(value) <= self.max_items:
             self.fail(where, f"a list of {self.min_items}..{self.max_items} items")
+        check = self.item.check
         for i, item in enumerate(value):
-            self.item.check(item, f"{where}[{i}]")
+            try:
+                check(item, where)
+            except ArgsInvalid as exc:  # name the item only when it fails: checks are a hot path
+                raise _relocated(exc, where, f"{where}[{i}]") from None
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,16 @@ def check_args(fields: Mapping[str, Spec], args: Any, prefix: str = "") -> None:
                               allowed=sorted(fields))
     for name, spec in fields.items():
         if name in args:
-            spec.check(args[name], prefix + name)
+            try:
+                spec.check(args[name], name)
+            except ArgsInvalid as exc:
+                raise (_relocated(exc, name, prefix + name) if prefix else exc) from None
         elif spec.required:
             raise ArgsInvalid(f"missing argument {prefix}{name}", field=prefix + name)
+
+
+def _relocated(exc: ArgsInvalid, old: str, new: str) -> ArgsInvalid:
+    """The same refusal, its field path ``old…`` rewritten as ``new…``."""
+    field = exc.details.get("field", "")
+    details = {**exc.details, "field": new + field[len(old):] if field.startswith(old) else field}
+    return ArgsInvalid(exc.message.replace(old, new, 1), **details)
