@@ -65,6 +65,23 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def fetch(read: Any) -> Any:
+    """Call ``read()``; on a node error print it with its code and exit 1."""
+    try:
+        return read()
+    except MuluError as exc:
+        fail(exc)
+
+
+def print_table(title: str, columns: tuple[str, ...], rows: Any) -> None:
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*[("" if cell is None else str(cell)) for cell in row])
+    console.print(table)
+
+
 def show(value: Any) -> None:
     console.print_json(json.dumps(_jsonable(value), ensure_ascii=False))
 
@@ -315,16 +332,9 @@ def duty_approve(file: Path = typer.Option(..., "--file", help="JSON or CSV: dep
 @duty_app.command("list")
 def duty_list(department: str, node: str = NODE) -> None:
     """A department's duty items as a table."""
-    try:
-        items = Client(node).get(f"/v1/duty/{department}", limit=1000)["items"]
-    except MuluError as exc:
-        fail(exc)
-    table = Table(title=f"职责目录 {department}")
-    for col in ("事项 item", "主要职责 main duty", "职责事项 title", "状态 status", "版本 version"):
-        table.add_column(col)
-    for i in items:
-        table.add_row(i["item_id"], i["main_duty"], i["title"], i["status"], str(i["version"]))
-    console.print(table)
+    items = fetch(lambda: Client(node).get(f"/v1/duty/{department}", limit=1000)["items"])
+    print_table(f"职责目录 {department}", ("事项 item", "主要职责 main duty", "职责事项 title", "状态 status", "版本 version"),
+                [(i["item_id"], i["main_duty"], i["title"], i["status"], i["version"]) for i in items])
 
 
 @catalog_app.command("publish")
@@ -344,16 +354,9 @@ def catalog_show(code: str, node: str = NODE, height: Optional[int] = typer.Opti
 @catalog_app.command("history")
 def catalog_history(code: str, node: str = NODE) -> None:
     """Every version of an entry, with reason, signer and block."""
-    try:
-        versions = Client(node).get("/v1/catalog/versions", code=code, limit=1000)["versions"]
-    except MuluError as exc:
-        fail(exc)
-    table = Table(title=f"数据目录 {code}")
-    for col in ("版本 version", "区块 block", "签名 signer", "原因 reason", "前一版本哈希 prev hash"):
-        table.add_column(col)
-    for v in versions:
-        table.add_row(str(v["version"]), str(v["height"]), v["signer"], v["reason"], v["prev_hash"][:16])
-    console.print(table)
+    versions = fetch(lambda: Client(node).get("/v1/catalog/versions", code=code, limit=1000)["versions"])
+    print_table(f"数据目录 {code}", ("版本 version", "区块 block", "签名 signer", "原因 reason", "前一版本哈希 prev hash"),
+                [(v["version"], v["height"], v["signer"], v["reason"], v["prev_hash"][:16]) for v in versions])
 
 
 @catalog_app.command("diff")
@@ -365,17 +368,10 @@ def catalog_diff(code: str, from_version: int, to_version: int, node: str = NODE
 @catalog_app.command("list")
 def catalog_list(department: str, node: str = NODE) -> None:
     """A department's catalog entries as a table."""
-    try:
-        entries = Client(node).get("/v1/catalog/entries", department=department, limit=1000)["entries"]
-    except MuluError as exc:
-        fail(exc)
-    table = Table(title=f"数据目录 {department}")
-    for col in ("资源代码", "名称 name", "信息项 items", "共享 share", "版本 version"):
-        table.add_column(col)
-    for e in entries:
-        table.add_row(e["resource_code"], e["entry"]["name"], str(len(e["entry"]["data_items"])),
-                      e["entry"]["share_type"], str(e["version"]))
-    console.print(table)
+    entries = fetch(lambda: Client(node).get("/v1/catalog/entries", department=department, limit=1000)["entries"])
+    print_table(f"数据目录 {department}", ("资源代码", "名称 name", "信息项 items", "共享 share", "版本 version"),
+                [(e["resource_code"], e["entry"]["name"], len(e["entry"]["data_items"]), e["entry"]["share_type"],
+                  e["version"]) for e in entries])
 
 
 @catalog_app.command("overlaps")

@@ -131,13 +131,20 @@ def _pending(view: StateView, call: Call) -> dict[str, Any]:
     return current
 
 
+def _decide(view: StateView, call: Call, status: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """编办's decision on the pending version: (that version, the decision's version, writes)."""
+    current = _pending(view, call)
+    fields = {k: current[k] for k in ("main_duty", "title", "sanding_text", "basis", "retire")}
+    record, writes = _new_version(view, call, current["uscc"], current["item_id"], fields, status,
+                                  call.args.get("note", ""))
+    return current, record, writes
+
+
 @contract.method(roles=("duty_authority",), args=_DECISION_ARGS)
 def approve(view: StateView, call: Call) -> Effects:
     """编办 approves a pending duty item version; it comes into force (or retires)."""
-    current = _pending(view, call)
+    current, record, writes = _decide(view, call, APPROVED)
     code, item_id = current["uscc"], current["item_id"]
-    fields = {k: current[k] for k in ("main_duty", "title", "sanding_text", "basis", "retire")}
-    record, writes = _new_version(view, call, code, item_id, fields, APPROVED, call.args.get("note", ""))
     writes[approved_key(code, item_id)] = None if current["retire"] else record
     writes[changed_key(code)] = {"height": call.ctx.height, "time": call.ctx.time, "item_id": item_id}
     return Effects(writes, [("duty_approved", {"uscc": code, "item_id": item_id, "version": record["version"],
@@ -147,8 +154,6 @@ def approve(view: StateView, call: Call) -> Effects:
 @contract.method(roles=("duty_authority",), args=_DECISION_ARGS)
 def return_item(view: StateView, call: Call) -> Effects:
     """编办 returns a pending version to the department; the version in force is unchanged."""
-    current = _pending(view, call)
-    code, item_id = current["uscc"], current["item_id"]
-    fields = {k: current[k] for k in ("main_duty", "title", "sanding_text", "basis", "retire")}
-    record, writes = _new_version(view, call, code, item_id, fields, RETURNED, call.args.get("note", ""))
-    return Effects(writes, [("duty_returned", {"uscc": code, "item_id": item_id, "version": record["version"]})])
+    current, record, writes = _decide(view, call, RETURNED)
+    return Effects(writes, [("duty_returned", {"uscc": current["uscc"], "item_id": current["item_id"],
+                                               "version": record["version"]})])
