@@ -132,33 +132,94 @@ def _reject_ext(code: int, data: bytes) -> Any:
     raise UnsupportedValue(f"msgpack extension type {code} is not allowed", ext=code)
 
 
+_DECODED = frozenset((str, bytes, bool, int, type(None), list, dict))
+"""The types a decoded value may hold (msgpack also yields floats and timestamps)."""
+
+MAX_DEPTH = 128
+"""How deeply decoded lists and maps may nest (a block holding a transaction's
+arguments is a few levels deeper than the arguments)."""
+
+
+def _checked_list(items: list) -> list:
+    for v in items:
+        if type(v) not in _DECODED:
+            raise UnsupportedValue(f"{type(v).__name__} cannot be encoded", type=type(v).__name__)
+    return items
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value``'s lists and maps nest (iteratively: no recursion limit)."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        v, d = todo.pop()
+        if type(v) is dict:
+            v = v.values()
+        elif type(v) is not list:
+            continue
+        deepest = max(deepest, d)
+        todo.extend((child, d + 1) for child in v if type(child) is list or type(child) is dict)
+    return deepest
+
+
+def _checked_map(pairs: list) -> dict:
+    """A decoded map, refused unless its keys are text in strictly ascending order."""
+    previous = None
+    for key, value in pairs:
+        if type(key) is not str:
+            raise UnsupportedValue(f"map key {key!r} is not a string")
+        if previous is not None and key <= previous:  # code point order is UTF-8 byte order
+            raise NonCanonicalEncoding("map keys are not in ascending order, or repeat", key=key)
+        if type(value) not in _DECODED:
+            raise UnsupportedValue(f"{type(value).__name__} cannot be encoded at {key}", type=type(value).__name__)
+        previous = key
+    return dict(pairs)
+
+
 def decode(data: bytes) -> Any:
     """Decode canonical bytes; refuse anything :func:`encode` would not produce.
 
-    Maps decode to ``dict`` and arrays to ``list``.
+    Maps decode to ``dict`` and arrays to ``list``. While decoding, every map
+    is checked for ascending text keys and every container for supported
+    types; then the value is packed again and must give back the very same
+    bytes, which rules out every wider-than-needed form.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise EncodingError("expected bytes", type=type(data).__name__)
     data = bytes(data)
+    containers = 0
+
+    def on_list(items: list) -> list:
+        nonlocal containers
+        containers += 1
+        return _checked_list(items)
+
+    def on_map(pairs: list) -> dict:
+        nonlocal containers
+        containers += 1
+        return _checked_map(pairs)
+
     try:
         value = msgpack.unpackb(
             data,
             raw=False,
             use_list=True,
             strict_map_key=True,
+            list_hook=on_list,
+            object_pairs_hook=on_map,
             ext_hook=_reject_ext,
             timestamp=0,
         )
+        if type(value) not in _DECODED:
+            raise UnsupportedValue(f"{type(value).__name__} cannot be encoded", type=type(value).__name__)
+        if containers > MAX_DEPTH and _depth(value) > MAX_DEPTH:  # fewer containers cannot nest deeper
+            raise UnsupportedValue(f"value nests deeper than {MAX_DEPTH} levels")
+        again = _pack(value)
     except msgpack.ExtraData as exc:
         raise TrailingBytes("bytes follow the encoded value", extra=len(exc.extra)) from None
-    except UnsupportedValue:
+    except EncodingError:
         raise
     except (ValueError, TypeError, RecursionError, msgpack.UnpackException) as exc:
         raise EncodingError(f"not a valid encoding: {exc}") from None
-    try:
-        again = encode(value)
-    except UnsupportedValue as exc:
-        raise UnsupportedValue(exc.message, **exc.details) from None
     if again != data:
         raise NonCanonicalEncoding("bytes are not in canonical form", length=len(data))
     return value

@@ -329,3 +329,24 @@ def test_invalid_text_with_lone_surrogate():
     with pytest.raises(EncodingError) as info:
         encode({"title": "\ud800"})
     assert info.value.code == "ENCODING_UNSUPPORTED_VALUE"
+
+
+def test_nesting_limit_is_exact():
+    """Lists may nest MAX_DEPTH deep when decoded; one level more is refused."""
+    from chain.encoding import MAX_DEPTH
+
+    ok = b"\x91" * (MAX_DEPTH - 1) + b"\x90"
+    assert decode(ok) is not None
+    with pytest.raises(EncodingError) as info:
+        decode(b"\x91" * MAX_DEPTH + b"\x90")
+    assert info.value.code == "ENCODING_UNSUPPORTED_VALUE"
+
+
+@pytest.mark.parametrize("value", [[1.5], {"a": 1.5}, [{"a": [0.25]}], 2.5])
+def test_invalid_float64_anywhere_is_refused(value):
+    """A float64 survives msgpack's own round trip, so decode must refuse it by type."""
+    import msgpack
+
+    with pytest.raises(EncodingError) as info:
+        decode(msgpack.packb(value, use_bin_type=True))
+    assert info.value.code == "ENCODING_UNSUPPORTED_VALUE"
