@@ -224,7 +224,8 @@ def publish(view: StateView, call: Call) -> Effects:
         overlaps += [{"item": name, "provider": p[0], "resource_code": p[1]} for p in providers if p[0] != call.sender]
         if pair not in providers:
             writes[provides_key(name)] = sorted([*providers, pair])
-    writes[overlap_key(code)] = overlaps or None
+    if overlaps or (current is not None and view.get(overlap_key(code)) is not None):
+        writes[overlap_key(code)] = overlaps or None
     events = [("catalog_published", {"uscc": call.sender, "resource_code": code, "version": record["version"]})]
     if overlaps:
         events.append(("single_source_overlap", {"resource_code": code, "article": ARTICLE_SINGLE_SOURCE,

@@ -198,3 +198,15 @@ def test_invalid_control_characters_in_text_are_refused_at_the_door(net):
     net.nonces[EDU] -= 1  # the refused transaction used no nonce
     ok = entry(summary="第一行\n第二行\t缩进")  # line breaks and tabs are text
     assert run(net, EDU, "publish", ok).ok
+
+
+def test_an_overlap_is_cleared_when_the_item_is_dropped(net):
+    """A new version without the overlapping item clears the entry's overlap record."""
+    assert run(net, EDU, "publish", entry()).ok
+    health = entry("302001/000001", HEALTH, ("患者姓名", "身份证号"))
+    assert run(net, HEALTH, "publish", health).ok
+    assert net.ledger.state.get(catalog.overlap_key("302001/000001"))
+    assert run(net, HEALTH, "publish", {**health, "data_items": [{"name": "患者姓名", "data_type": "C"}],
+                                        "reason": "不再采集身份证号，改由共享获取"}).ok
+    assert net.ledger.state.get(catalog.overlap_key("302001/000001")) is None
+    assert net.ledger.state.get(catalog.overlap_key("301001/000001")) is None  # never had one
