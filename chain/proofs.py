@@ -19,7 +19,7 @@ from typing import Any
 
 from chain import merkle
 from chain.block import BlockHeader, Commit, TxResult
-from chain.encoding import decode, encode
+from chain.encoding import decode
 from chain.errors import MuluError, ProofInvalid
 from chain.genesis import Genesis
 from chain.ledger import check_commit

@@ -21,7 +21,7 @@ from rich.table import Table
 from chain.crypto import load_private_key_file, profile, profile_names
 from chain.errors import MuluError
 from chain.genesis import Genesis
-from cli.client import ApiError, Client, Member
+from cli.client import Client, Member
 
 app = typer.Typer(help="mulu — the catalog chain (目录链): a permissioned ledger for government catalogs.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -187,7 +187,7 @@ def demo(home: Path = typer.Option(Path("demo-home"), "--home"),
     try:
         client = Client(server.url)
         steps = run_scenario(h, client)
-        _print_steps(steps, h)
+        _print_steps(steps)
         _print_overlaps(client)
         status = client.status()
         console.print(f"chain [bold]{status['chain_id']}[/] height {status['height']}, "
@@ -205,16 +205,13 @@ def demo(home: Path = typer.Option(Path("demo-home"), "--home"),
         server.stop()
 
 
-def _print_steps(steps, home) -> None:
+def _print_steps(steps) -> None:
     labels = {"committed": "[green]已上链 committed[/]", "refused": "[yellow]入块但拒绝 refused[/]",
               "rejected": "[red]拒收 rejected[/]"}
-    table = Table(title="演示：签名交易 / demo: signed transactions")
-    for col in ("#", "主体 member", "操作 action", "结果 outcome", "代码 code", "区块 block", "tx id"):
-        table.add_column(col)
-    for i, s in enumerate(steps, 1):
-        table.add_row(str(i), s.actor, s.action, labels.get(s.outcome, s.outcome), s.code or "",
-                      "" if s.height is None else str(s.height), s.tx_id[:16])
-    console.print(table)
+    print_table("演示：签名交易 / demo: signed transactions",
+                ("#", "主体 member", "操作 action", "结果 outcome", "代码 code", "区块 block", "tx id"),
+                [(i, s.actor, s.action, labels.get(s.outcome, s.outcome), s.code, s.height, s.tx_id[:16])
+                 for i, s in enumerate(steps, 1)])
 
 
 def _print_overlaps(client: Client) -> None:
@@ -223,13 +220,10 @@ def _print_overlaps(client: Client) -> None:
     if not rows:
         return
     names = {m["uscc"]: m["name"] for m in client.members(limit=1000)["members"]}
-    table = Table(title="一数一源 重复采集提示 / single-source overlaps (000:第七条)")
-    for col in ("资源代码 resource", "信息项 item", "已由 provided by", "其资源代码 their resource"):
-        table.add_column(col)
-    for row in rows:
-        for o in row["overlaps"]:
-            table.add_row(row["resource_code"], o["item"], names.get(o["provider"], o["provider"]), o["resource_code"])
-    console.print(table)
+    print_table("一数一源 重复采集提示 / single-source overlaps (000:第七条)",
+                ("资源代码 resource", "信息项 item", "已由 provided by", "其资源代码 their resource"),
+                [(row["resource_code"], o["item"], names.get(o["provider"], o["provider"]), o["resource_code"])
+                 for row in rows for o in row["overlaps"]])
 
 
 # --- transactions ----------------------------------------------------------------
@@ -292,12 +286,8 @@ def _bulk(node: str, key: Path, sender: str, passphrase: Optional[str], contract
             outcomes = submit_calls(member, calls, lambda n: progress.advance(task, n))
     except MuluError as exc:
         fail(exc)
-    table = Table(title=f"{contract}.{method}: {len(outcomes)} records")
-    for col in (label, "结果 outcome", "代码 code", "字段 field", "区块 block"):
-        table.add_column(col)
-    for o in outcomes:
-        table.add_row(o.label, o.status, o.code, o.field, "" if o.height is None else str(o.height))
-    console.print(table)
+    print_table(f"{contract}.{method}: {len(outcomes)} records", (label, "结果 outcome", "代码 code", "字段 field", "区块 block"),
+                [(o.label, o.status, o.code, o.field, o.height) for o in outcomes])
     counts = {s: sum(o.status == s for o in outcomes) for s in ("committed", "refused", "rejected", "not_sent")}
     console.print(" ".join(f"{k}={v}" for k, v in counts.items()))
     if counts["committed"] != len(outcomes):
@@ -377,10 +367,7 @@ def catalog_list(department: str, node: str = NODE) -> None:
 @catalog_app.command("overlaps")
 def catalog_overlaps(node: str = NODE) -> None:
     """一数一源: data items declared by a department that another already provides."""
-    try:
-        _print_overlaps(Client(node))
-    except MuluError as exc:
-        fail(exc)
+    fetch(lambda: _print_overlaps(Client(node)))
 
 
 # --- governance --------------------------------------------------------------------
@@ -420,29 +407,17 @@ def gov_vote(proposal_id: str, approve: bool = typer.Option(..., "--approve/--re
 def gov_list(status: Optional[str] = typer.Option(None, "--status", help="open, approved, rejected, expired, failed"),
              node: str = NODE) -> None:
     """Proposals as a table."""
-    try:
-        rows = Client(node).get("/v1/governance/proposals", status=status, limit=1000)["proposals"]
-    except MuluError as exc:
-        fail(exc)
-    table = Table(title="治理提案 governance proposals")
-    for col in ("id", "提案 action", "状态 status", "赞成 approvals", "理由 reason"):
-        table.add_column(col)
-    for p in rows:
-        approvals = sum(1 for v in p.get("votes", []) if v.get("approve"))
-        action = p["action"]
-        table.add_row(p.get("id", "")[:16], f"{action['contract']}.{action['method']}", p["status"],
-                      f"{approvals}/{p.get('threshold', '?')}", p.get("reason", ""))
-    console.print(table)
+    rows = fetch(lambda: Client(node).get("/v1/governance/proposals", status=status, limit=1000)["proposals"])
+    print_table("治理提案 governance proposals", ("id", "提案 action", "状态 status", "赞成 approvals", "理由 reason"),
+                [(p["id"][:16], f"{p['action']['contract']}.{p['action']['method']}", p["status"],
+                  f"{sum(1 for v in p['votes'] if v['approve'])}/{p['threshold']}", p["reason"]) for p in rows])
 
 
 # --- queries ---------------------------------------------------------------------
 
 
 def _query(fn) -> None:
-    try:
-        show(fn())
-    except MuluError as exc:
-        fail(exc)
+    show(fetch(fn))
 
 
 @query_app.command("status")
@@ -489,17 +464,10 @@ def q_state(key: str, node: str = NODE, height: Optional[int] = typer.Option(Non
 @query_app.command("members")
 def q_members(node: str = NODE) -> None:
     """The chain's members as a table."""
-    try:
-        members = Client(node).members(limit=1000)["members"]
-    except MuluError as exc:
-        fail(exc)
-    table = Table(title="成员 members")
-    for col in ("统一社会信用代码", "名称 name", "角色 roles", "密钥 keys"):
-        table.add_column(col)
-    for m in members:
-        active = [k["key_id"] for k in m["keys"] if k["status"] == "active"]
-        table.add_row(m["uscc"], m["name"], ", ".join(m["roles"]), ", ".join(active))
-    console.print(table)
+    members = fetch(lambda: Client(node).members(limit=1000)["members"])
+    print_table("成员 members", ("统一社会信用代码", "名称 name", "角色 roles", "状态 status", "密钥 keys"),
+                [(m["uscc"], m["name"], ", ".join(m["roles"]), m["status"],
+                  ", ".join(k["key_id"] for k in m["keys"] if k["status"] == "active")) for m in members])
 
 
 # --- export, audit, proofs ------------------------------------------------------

@@ -180,15 +180,14 @@ def _check_duty_mapping(view: StateView, call: Call) -> None:
                          article=ARTICLE_DUTY, field="note_id")
 
 
-def _provides(view: StateView, names: list[str], provider: str, code: str, add: bool) -> dict[str, Any]:
-    """Writes updating the 一数一源 index for ``names`` (adding or removing one provider's code)."""
+def _unprovide(view: StateView, names: list[str], provider: str, code: str) -> dict[str, Any]:
+    """Writes removing ``provider``'s ``code`` from the 一数一源 index of ``names``."""
     writes: dict[str, Any] = {}
+    pair = [provider, code]
     for name in sorted(set(names)):
-        current = [tuple(p) for p in view.get(provides_key(name)) or []]
-        pair = (provider, code)
-        updated = sorted(set(current) | {pair}) if add else [p for p in current if p != pair]
-        if updated != current:
-            writes[provides_key(name)] = [list(p) for p in updated] or None
+        current = view.get(provides_key(name)) or []
+        if pair in current:
+            writes[provides_key(name)] = [p for p in current if p != pair] or None
     return writes
 
 
@@ -216,7 +215,7 @@ def publish(view: StateView, call: Call) -> Effects:
     writes: dict[str, Any] = {entry_key(code): record, version_key(code, record["version"]): record,
                               dept_key(call.sender, code): record["version"],
                               updated_key(call.sender): {"height": call.ctx.height, "time": call.ctx.time}}
-    writes.update(_provides(view, [n for n in old_names if n not in names], call.sender, code, add=False))
+    writes.update(_unprovide(view, [n for n in old_names if n not in names], call.sender, code))
     overlaps = []
     pair = [call.sender, code]
     for name in names:

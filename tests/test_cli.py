@@ -23,11 +23,8 @@ from chain.archive import read_frames
 from chain.crypto import load_private_key_file
 from chain.errors import KeyFileError
 from chain.genesis import Genesis
-from chain.store import MemoryStore
 from cli import main
-from cli.serve import Server
 from node.home import Home, init_home
-from node.node import Node
 from node.samples import SAMPLE_MEMBERS, by_short
 from tests.functional.framework import GENESIS_TIME, free_port, run_mulu
 
@@ -59,18 +56,6 @@ def assert_fails(code: str, *args: Any) -> str:
     output = mulu(*args, code=1).output
     assert f"error {code}:" in output, output
     return output
-
-
-@pytest.fixture
-def served(tmp_path: Path):
-    """A node served in process over HTTP on a free port (in-memory store)."""
-    home = init_home(tmp_path / "home", genesis_time=GENESIS_TIME, clock_step_ms=1000)
-    server = Server(Node(home, store=MemoryStore()), f"127.0.0.1:{free_port()}")
-    server.start()
-    try:
-        yield home, server.url
-    finally:
-        server.stop()
 
 
 def test_help_runs_as_an_installed_command():

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from node.samples import by_short
-from tests.test_cli import mulu, served  # noqa: F401  (fixture)
+from tests.test_cli import mulu
 
 EDU = by_short("市教委")
 HEALTH = by_short("市卫生健康委")

@@ -12,7 +12,7 @@ import json
 
 from cli.client import Client
 from node.samples import by_short
-from tests.test_cli import mulu, served  # noqa: F401  (fixture)
+from tests.test_cli import mulu
 from tests.test_cli_catalog import key_args
 
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import random
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
