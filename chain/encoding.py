@@ -14,6 +14,12 @@ restricted to a canonical subset:
 decoded value and nothing else: a wider integer form, an unsorted map, a
 duplicated key or trailing bytes are refused. So equal values have equal bytes,
 and equal bytes equal hashes, on every node.
+
+The packing and unpacking are ormsgpack's (Rust; pinned to one version, since
+every node must agree on every byte), which sorts map keys itself. What it does
+not check — that no float slipped in, and how deep values nest — is checked
+here. msgpack-python, the reference implementation, re-checks floats, and the
+pure-Python :func:`_canonical` says *where* an unsupported value is.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import threading
 from typing import Any
 
 import msgpack
+import ormsgpack
 
 from chain.errors import EncodingError, NonCanonicalEncoding, TrailingBytes, UnsupportedValue
 
@@ -101,16 +108,40 @@ def _locate(value: Any, path: str = "$") -> UnsupportedValue:
     return UnsupportedValue(f"{t.__name__} cannot be encoded at {path}", path=path, type=t.__name__)
 
 
+_PACK_OPTIONS = (ormsgpack.OPT_SORT_KEYS | ormsgpack.OPT_PASSTHROUGH_BIG_INT | ormsgpack.OPT_PASSTHROUGH_DATACLASS
+                 | ormsgpack.OPT_PASSTHROUGH_DATETIME | ormsgpack.OPT_PASSTHROUGH_ENUM
+                 | ormsgpack.OPT_PASSTHROUGH_SUBCLASS | ormsgpack.OPT_PASSTHROUGH_UUID)
+"""Sorted keys; every type msgpack has no canonical form for (subclasses, enums,
+dataclasses, dates, UUIDs, big integers) goes to :func:`_unsupported`."""
+
+_FLOAT64 = b"\xcb"
+_FLOAT32 = b"\xca"
+
+
+def _unsupported(value: Any) -> Any:
+    raise _Bad
+
+
+def _single_float_pack(value: Any) -> bytes:
+    """msgpack-python's packing with floats as float32: it differs from ormsgpack's
+    (float64) exactly when ``value`` holds a float."""
+    return msgpack.packb(value, use_bin_type=True, use_single_float=True, datetime=False)
+
+
 def encode(value: Any) -> bytes:
     """The canonical bytes of ``value``; raises :class:`UnsupportedValue`."""
     try:
-        return _pack(_canonical(value))
-    except _Bad:
+        data = ormsgpack.packb(value, default=_unsupported, option=_PACK_OPTIONS)
+    except TypeError as exc:
+        if "surrogates" in str(exc):
+            raise UnsupportedValue(f"text is not valid Unicode: {exc}") from None
+        if "Recursion" in str(exc):
+            raise UnsupportedValue("value is nested too deeply") from None
         raise _locate(value) from None
-    except RecursionError:
-        raise UnsupportedValue("value is nested too deeply") from None
-    except UnicodeEncodeError as exc:
-        raise UnsupportedValue(f"text is not valid Unicode: {exc.reason}") from None
+    # ormsgpack writes every float as float64; the float-free common case costs one byte search
+    if _FLOAT64 in data and len(_single_float_pack(value)) != len(data):
+        raise _locate(value)
+    return data
 
 
 def join_array(encoded_items: list[bytes]) -> bytes:
@@ -138,6 +169,57 @@ _DECODED = frozenset((str, bytes, bool, int, type(None), list, dict))
 MAX_DEPTH = 128
 """How deeply decoded lists and maps may nest (a block holding a transaction's
 arguments is a few levels deeper than the arguments)."""
+
+
+_PACK_LIMIT = 255
+"""The nesting at which ormsgpack stops packing (its recursion limit)."""
+
+_local_wrap = threading.local()
+
+
+def _packed_at_limit(value: Any) -> bytes:
+    """The canonical bytes of ``value``, packed inside ``_PACK_LIMIT - MAX_DEPTH``
+    levels of one-item lists, so that ormsgpack's own recursion limit refuses
+    exactly the values nesting deeper than MAX_DEPTH (no walk over the value)."""
+    try:
+        outer, slot = _local_wrap.chain
+    except AttributeError:
+        slot = [None]
+        outer = slot
+        for _ in range(_PACK_LIMIT - MAX_DEPTH - 1):
+            outer = [outer]
+        _local_wrap.chain = outer, slot
+    slot[0] = value
+    try:
+        return ormsgpack.packb(outer, default=_unsupported, option=_PACK_OPTIONS)[_PACK_LIMIT - MAX_DEPTH:]
+    finally:
+        slot[0] = None
+
+
+def decode(data: bytes) -> Any:
+    """Decode canonical bytes; refuse anything :func:`encode` would not produce.
+
+    Maps decode to ``dict`` and arrays to ``list``. The value is packed again
+    (keys sorted, nesting limited) and must give back the very same bytes, which
+    rules out unsorted or repeated keys, wider-than-needed forms, float32 and
+    trailing bytes. Bytes refused here are decoded again by
+    :func:`_reference_decode`, which says exactly what is wrong.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise EncodingError("expected bytes", type=type(data).__name__)
+    data = bytes(data)
+    try:
+        value = ormsgpack.unpackb(data, ext_hook=_reject_ext)
+        ok = _packed_at_limit(value) == data
+    except (ValueError, TypeError, EncodingError):
+        ok = False
+    # ormsgpack packs floats as float64 only, so a float32 cannot survive the round
+    # trip above; a float64 can, and msgpack-python's single-float packing tells
+    # (the float-free common case costs one byte search)
+    if ok and (_FLOAT64 not in data or _single_float_pack(value) == data):
+        return value
+    _reference_decode(data)
+    raise NonCanonicalEncoding("bytes are not in canonical form", length=len(data))
 
 
 def _checked_list(items: list) -> list:
@@ -175,17 +257,16 @@ def _checked_map(pairs: list) -> dict:
     return dict(pairs)
 
 
-def decode(data: bytes) -> Any:
-    """Decode canonical bytes; refuse anything :func:`encode` would not produce.
+def _reference_decode(data: bytes) -> Any:
+    """Decode with msgpack-python, the reference implementation, making every
+    canonical check on the way: slower than :func:`decode`, and used by it to say
+    exactly what is wrong with bytes it refused.
 
-    Maps decode to ``dict`` and arrays to ``list``. While decoding, every map
+    While decoding, every map
     is checked for ascending text keys and every container for supported
     types; then the value is packed again and must give back the very same
     bytes, which rules out every wider-than-needed form.
     """
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise EncodingError("expected bytes", type=type(data).__name__)
-    data = bytes(data)
     containers = 0
 
     def on_list(items: list) -> list:
@@ -228,10 +309,10 @@ def decode(data: bytes) -> Any:
 def encode_local(value: Any) -> bytes:
     """Bytes for this node's own store only (derived indexes), never hashed or sent:
     plain msgpack, without the canonical checks and sorting."""
-    return _pack(value)
+    return ormsgpack.packb(value)
 
 
 def decode_trusted(data: bytes) -> Any:
     """Decode bytes this node wrote itself (its own store), skipping the
     canonical-form check. Never use on bytes from a peer, client or file."""
-    return msgpack.unpackb(data, raw=False, use_list=True, strict_map_key=True, timestamp=0)
+    return ormsgpack.unpackb(data)

@@ -77,6 +77,10 @@ class StateReader:
         """The raw current version record of ``key``, or None."""
         return self._store.get(CURRENT + check_key(key))
 
+    def raw_current(self, key_bytes: bytes) -> bytes | None:
+        """The raw current version record of a key already checked by :func:`check_key`."""
+        return self._store.get(CURRENT + key_bytes)
+
     def get(self, key: str) -> Any:
         """The current value of ``key`` (None when absent or deleted)."""
         raw = self._store.get(CURRENT + check_key(key))
@@ -129,23 +133,24 @@ def version_writes(reader: StateReader, profile: CryptoProfile, height: int,
     ``(key_hash, record_hash | None)`` pairs sorted by key hash for the tree.
     """
     h = profile.hash
+    current = reader.raw_current
     puts: list[tuple[bytes, bytes]] = []
     updates: list[tuple[bytes, bytes | None]] = []
     encoded_values: dict[int, bytes] = {}
-    for key in sorted(writes):
+    encoded_height = encode(height)
+    for key, value in writes.items():  # the store write is one batch, so put order does not matter
         kb = check_key(key)
-        value = writes[key]
         if key.startswith(INDEX_PREFIX):
             puts.append((CURRENT + kb, encode_local([height, value, ZERO_HASH])))
             continue
-        prev_raw = reader.record(key)
+        prev_raw = current(kb)
         prev_hash = ZERO_HASH if prev_raw is None else h(prev_raw)
         if type(value) is dict or type(value) is list:
             # the same record is often written under two keys (latest and version n): encode it once
             encoded = encoded_values.get(id(value))
             if encoded is None:
                 encoded = encoded_values[id(value)] = encode(value)
-            raw = join_array([encode(height), encoded, encode(prev_hash)])
+            raw = join_array([encoded_height, encoded, encode(prev_hash)])
         else:
             raw = encode([height, value, prev_hash])
         puts.append((CURRENT + kb, raw))

@@ -97,7 +97,8 @@ class LevelStore:
         self._plyvel = plyvel
         self._sync = sync
         try:
-            self._db = plyvel.DB(path, create_if_missing=True, paranoid_checks=True)
+            self._db = plyvel.DB(path, create_if_missing=True, paranoid_checks=True, bloom_filter_bits=10,
+                                  lru_cache_size=64 << 20, write_buffer_size=32 << 20)
         except plyvel.CorruptionError as exc:
             raise StoreCorrupt(f"the store at {path} is corrupt: {exc}", path=path) from exc
         except plyvel.Error as exc:

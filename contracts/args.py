@@ -9,9 +9,10 @@ between versions on different nodes), no floats.
 from __future__ import annotations
 
 import re
+import textwrap
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from chain.errors import ArgsInvalid
 from contracts import uscc
@@ -28,6 +29,11 @@ class Spec(ABC):
 
     def fail(self, where: str, expected: str) -> None:
         raise ArgsInvalid(f"argument {where}: expected {expected}", field=where, expected=expected)
+
+    def test_source(self, v: str, env: "_Compiler") -> str:
+        """A Python expression true exactly when the value named ``v`` passes
+        :meth:`check` (see :func:`compile_test`). By default, a call of ``check``."""
+        return f"{env.add(_passes(self.check))}({v})"
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -53,6 +59,13 @@ class Str(Spec):
         elif _CONTROL.search(value) is not None:
             self.fail(where, "text without control characters")
 
+    def test_source(self, v: str, env: "_Compiler") -> str:
+        text = f"type({v}) is str and {self.min_len} <= len({v}) <= {self.max_len}"
+        if self._match is not None:
+            return f"({text} and {env.add(self._match)}({v}) is not None)"
+        # most text is printable; what is not (tabs, line breaks, wide spaces) goes to the regex
+        return f"({text} and ({v}.isprintable() or {env.add(_CONTROL.search)}({v}) is None))"
+
 
 @dataclass(frozen=True)
 class Int(Spec):
@@ -64,6 +77,9 @@ class Int(Spec):
         if type(value) is not int or not self.min <= value <= self.max:
             self.fail(where, f"an integer in {self.min}..{self.max}")
 
+    def test_source(self, v: str, env: "_Compiler") -> str:
+        return f"(type({v}) is int and {self.min} <= {v} <= {self.max})"
+
 
 @dataclass(frozen=True)
 class Bool(Spec):
@@ -72,6 +88,9 @@ class Bool(Spec):
     def check(self, value: Any, where: str) -> None:
         if type(value) is not bool:
             self.fail(where, "true or false")
+
+    def test_source(self, v: str, env: "_Compiler") -> str:
+        return f"(type({v}) is bool)"
 
 
 @dataclass(frozen=True)
@@ -111,6 +130,9 @@ class OneOf(Spec):
         if value not in self.values or type(value) is not str:
             self.fail(where, "one of " + ", ".join(self.values))
 
+    def test_source(self, v: str, env: "_Compiler") -> str:
+        return f"(type({v}) is str and {v} in {env.add(frozenset(self.values))})"
+
 
 @dataclass(frozen=True)
 class ListOf(Spec):
@@ -129,6 +151,16 @@ class ListOf(Spec):
             except ArgsInvalid as exc:  # name the item only when it fails: checks are a hot path
                 raise _relocated(exc, where, f"{where}[{i}]") from None
 
+    def test_source(self, v: str, env: "_Compiler") -> str:
+        name = env.function(f"""
+            if type(x) is not list or not {self.min_items} <= len(x) <= {self.max_items}:
+                return False
+            for y in x:
+                if not {self.item.test_source("y", env)}:
+                    return False
+            return True""")
+        return f"{name}({v})"
+
 
 @dataclass(frozen=True)
 class Obj(Spec):
@@ -138,23 +170,44 @@ class Obj(Spec):
     def check(self, value: Any, where: str) -> None:
         check_args(self.fields, value, where + ".")
 
+    def test_source(self, v: str, env: "_Compiler") -> str:
+        lines = [f"if type(x) is not dict or not x.keys() <= {env.add(frozenset(self.fields))}:", "    return False"]
+        for n, (field, spec) in enumerate(self.fields.items()):
+            lines.append(f"f{n} = x.get({field!r}, MISSING)")
+            test = spec.test_source(f"f{n}", env)
+            if spec.required:
+                lines += [f"if f{n} is MISSING or not {test}:", "    return False"]
+            else:
+                lines += [f"if f{n} is not MISSING and not {test}:", "    return False"]
+        name = env.function("\n".join(["", *lines, "return True"]))
+        return f"{name}({v})"
+
+
+_MISSING = object()
+
 
 def check_args(fields: Mapping[str, Spec], args: Any, prefix: str = "") -> None:
-    """Check ``args`` against ``fields``: no unknown names, required ones present."""
+    """Check ``args`` against ``fields``: no unknown names, required ones present.
+
+    A hot path (every data item of every catalog entry, at the door and in the
+    block), so the common case is one set comparison and one pass over the fields.
+    """
     if type(args) is not dict:
         raise ArgsInvalid(f"arguments {prefix or ''}must be a map", field=prefix.rstrip(".") or "args")
-    for name in args:
-        if name not in fields:
-            raise ArgsInvalid(f"unknown argument {prefix}{name}", field=prefix + name,
-                              allowed=sorted(fields))
+    if not args.keys() <= fields.keys():
+        name = next(n for n in args if n not in fields)
+        raise ArgsInvalid(f"unknown argument {prefix}{name}", field=prefix + name, allowed=sorted(fields))
+    get = args.get
     for name, spec in fields.items():
-        if name in args:
-            try:
-                spec.check(args[name], name)
-            except ArgsInvalid as exc:
-                raise (_relocated(exc, name, prefix + name) if prefix else exc) from None
-        elif spec.required:
-            raise ArgsInvalid(f"missing argument {prefix}{name}", field=prefix + name)
+        value = get(name, _MISSING)
+        if value is _MISSING:
+            if spec.required:
+                raise ArgsInvalid(f"missing argument {prefix}{name}", field=prefix + name)
+            continue
+        try:
+            spec.check(value, name)
+        except ArgsInvalid as exc:
+            raise (_relocated(exc, name, prefix + name) if prefix else exc) from None
 
 
 def _relocated(exc: ArgsInvalid, old: str, new: str) -> ArgsInvalid:
@@ -162,3 +215,47 @@ def _relocated(exc: ArgsInvalid, old: str, new: str) -> ArgsInvalid:
     field = exc.details.get("field", "")
     details = {**exc.details, "field": new + field[len(old):] if field.startswith(old) else field}
     return ArgsInvalid(exc.message.replace(old, new, 1), **details)
+
+
+def _passes(check: Any) -> Any:
+    """A predicate from a raising ``check``."""
+    def test(value: Any) -> bool:
+        try:
+            check(value, "")
+        except ArgsInvalid:
+            return False
+        return True
+    return test
+
+
+class _Compiler:
+    """Collects the helper functions and constants of a compiled test."""
+
+    def __init__(self) -> None:
+        self.env: dict[str, Any] = {"MISSING": _MISSING}
+        self.source: list[str] = []
+
+    def add(self, value: Any) -> str:
+        name = f"c{len(self.env)}"
+        self.env[name] = value
+        return name
+
+    def function(self, body: str) -> str:
+        name = f"t{len(self.source)}"
+        self.source.append(f"def {name}(x):" + textwrap.indent(textwrap.dedent(body), "    "))
+        return name
+
+
+def compile_test(fields: Mapping[str, Spec]) -> Callable[[Any], bool]:
+    """A fast predicate: True exactly when :func:`check_args` accepts ``args``.
+
+    Checking every data item of every catalog entry at the door is a hot path,
+    so the specs are turned into one Python function (as dataclasses and attrs
+    generate theirs) with no calls, error paths or field names in the common
+    case. When it says False, :func:`check_args` runs to say what is wrong.
+    """
+    env = _Compiler()
+    top = Obj(fields).test_source("args", env)
+    code = "\n".join(env.source) + f"\ndef test(args):\n    return {top}\n"
+    exec(compile(code, "<mulu args test>", "exec"), env.env)  # noqa: S102 — code generated from specs only
+    return env.env["test"]

@@ -10,13 +10,14 @@ article and the field at fault.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable, Mapping
 
 from chain.errors import RuleViolation
 from chain.execution import Effects, StateView, TxContext
 from chain.genesis import Genesis
 from chain.tx import Transaction
-from contracts.args import Spec, check_args
+from contracts.args import Spec, check_args, compile_test
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,13 @@ class Method:
         return f"{self.contract}.{self.name}"
 
     def check_args(self, args: Any) -> None:
-        check_args(self.args, args)
+        """Raise :class:`ArgsInvalid` unless ``args`` fit the method's argument specs."""
+        if not self._test(args):
+            check_args(self.args, args)  # says what is wrong
+
+    @cached_property
+    def _test(self) -> Callable[[Any], bool]:
+        return compile_test(self.args)
 
 
 @dataclass(frozen=True)

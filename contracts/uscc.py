@@ -38,8 +38,14 @@ def org_check_char(first8: str) -> str:
     return {10: "X", 11: "0"}.get(value, str(value))
 
 
+_VALID: dict[str, None] = {}
+"""Codes already found valid (a chain has a few hundred members; each signs many calls)."""
+
+
 def validate(code: str) -> str:
     """Return ``code`` if it is a valid 统一社会信用代码, else raise :class:`InvalidUSCC`."""
+    if type(code) is str and code in _VALID:
+        return code
     if type(code) is not str or len(code) != 18:
         raise InvalidUSCC(str(code), "it must be 18 characters")
     if not _SHAPE.match(code):
@@ -49,6 +55,9 @@ def validate(code: str) -> str:
     org = code[8:17]
     if re.fullmatch(r"[0-9A-Z]{8}[0-9X]", org) and org_check_char(org[:8]) != org[8]:
         raise InvalidUSCC(code, f"embedded 组织机构代码 {org} has a wrong check character")
+    if len(_VALID) >= 10_000:
+        _VALID.clear()
+    _VALID[code] = None
     return code
 
 
