@@ -1,9 +1,15 @@
 """Crypto profiles: the keys, signatures and hash a chain uses, chosen in genesis.
 
 A profile is one object with one interface (:class:`CryptoProfile`); nothing
-else in mulu names an algorithm. ``ed25519-sha256`` is the default profile.
-A chain never mixes profiles: the genesis names one and every key, signature
-and hash on that chain is of that profile.
+else in mulu names an algorithm. ``ed25519-sha256`` is the default profile;
+``sm2-sm3`` (国密, :mod:`chain.gm`) is the other. A chain never mixes
+profiles: the genesis names one and every key, signature and hash on that
+chain is of that profile.
+
+Keys and signatures identify their profile by shape alone (Ed25519: 32-byte
+keys, 64-byte signatures; SM2: 65-byte uncompressed points, DER signatures),
+so a transaction signed under another profile can be named as such
+(:func:`profile_of_signature`) instead of failing as a bad signature.
 
 Key files are PEM (PKCS#8 for private keys, SubjectPublicKeyInfo for public
 ones), optionally encrypted with a passphrase.
@@ -13,9 +19,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -46,6 +52,12 @@ class CryptoProfile(Protocol):
 
     def check_public_key(self, public_key: PublicKey) -> None:
         """Raise :class:`CryptoError` unless ``public_key`` is a key of this profile."""
+
+    def recognizes_public_key(self, public_key: bytes) -> bool:
+        """True when ``public_key`` has this profile's shape (a cheap check, not validation)."""
+
+    def recognizes_signature(self, signature: bytes) -> bool:
+        """True when ``signature`` has this profile's shape (a cheap check, not verification)."""
 
     def verify(self, public_key: PublicKey, message: bytes, signature: Signature) -> bool:
         """True when ``signature`` is ``public_key``'s signature of ``message``."""
@@ -134,6 +146,12 @@ class Ed25519Sha256:
         """Raise :class:`CryptoError` unless ``public_key`` is a key of this profile."""
         self._public(public_key)
 
+    def recognizes_public_key(self, public_key: bytes) -> bool:
+        return len(public_key) == self.public_key_size
+
+    def recognizes_signature(self, signature: bytes) -> bool:
+        return len(signature) == self.signature_size
+
     def verify(self, public_key: PublicKey, message: bytes, signature: Signature) -> bool:
         # Verification releases the GIL, so callers may fan out over threads.
         if len(signature) != self.signature_size:
@@ -163,7 +181,8 @@ class Ed25519Sha256:
         except TypeError as exc:
             # cryptography says TypeError for a missing or unexpected password.
             raise KeyFileError(f"key file passphrase problem: {exc}") from None
-        except ValueError as exc:
+        except (ValueError, UnsupportedAlgorithm) as exc:
+            # an SM2 key file, say, is UnsupportedAlgorithm to pyca/cryptography
             raise KeyFileError(f"cannot read private key (wrong passphrase or not PEM): {exc}") from None
         if not isinstance(handle, Ed25519PrivateKey):
             raise KeyFileError(f"key file is not an {self.name} key", found=type(handle).__name__)
@@ -172,15 +191,25 @@ class Ed25519Sha256:
     def public_key_from_pem(self, pem: bytes) -> PublicKey:
         try:
             key = serialization.load_pem_public_key(pem)
-        except ValueError as exc:
+        except (ValueError, UnsupportedAlgorithm) as exc:
             raise KeyFileError(f"cannot read public key: {exc}") from None
         if not isinstance(key, Ed25519PublicKey):
             raise KeyFileError(f"key file is not an {self.name} key", found=type(key).__name__)
         return key.public_bytes_raw()
 
 
-_PROFILES = {Ed25519Sha256.name: Ed25519Sha256}
+def _sm2_sm3() -> CryptoProfile:
+    # imported on first use, since chain.gm imports this module
+    from chain.gm import Sm2Sm3
+
+    return Sm2Sm3()
+
+
+_PROFILES: dict[str, Callable[[], CryptoProfile]] = {Ed25519Sha256.name: Ed25519Sha256, "sm2-sm3": _sm2_sm3}
 _instances: dict[str, CryptoProfile] = {}
+
+ALIASES = {"ed25519": "ed25519-sha256", "sm2": "sm2-sm3"}
+"""Short names people may type where a profile is chosen (the CLI); a genesis names the full one."""
 
 
 def profile(name: str) -> CryptoProfile:
@@ -194,6 +223,23 @@ def profile(name: str) -> CryptoProfile:
 
 def profile_names() -> list[str]:
     return sorted(_PROFILES)
+
+
+def canonical_name(name: str) -> str:
+    """The full profile name for ``name`` or its alias (``sm2`` → ``sm2-sm3``); unknown names pass through."""
+    return ALIASES.get(name, name)
+
+
+def profile_of_signature(signature: bytes) -> CryptoProfile | None:
+    """The profile whose signatures have the shape of ``signature``, if exactly one has."""
+    found = [p for p in map(profile, profile_names()) if p.recognizes_signature(signature)]
+    return found[0] if len(found) == 1 else None
+
+
+def profile_of_public_key(public_key: bytes) -> CryptoProfile | None:
+    """The profile whose public keys have the shape of ``public_key``, if exactly one has."""
+    found = [p for p in map(profile, profile_names()) if p.recognizes_public_key(public_key)]
+    return found[0] if len(found) == 1 else None
 
 
 def load_private_key_file(path: str, passphrase: str | None = None) -> PrivateKey:

@@ -79,6 +79,12 @@ class KeyFileError(CryptoError):
     code = "KEY_FILE_INVALID"
 
 
+class EnvelopeInvalid(CryptoError):
+    """An envelope that does not open: another recipient, another context, or changed bytes."""
+
+    code = "ENVELOPE_INVALID"
+
+
 class UnknownProfile(CryptoError):
     """A crypto profile name this build does not provide."""
 
@@ -112,6 +118,12 @@ class ChainIdMismatch(TxRejected):
 
 class SignatureInvalid(TxRejected):
     code = "TX_SIGNATURE_INVALID"
+
+
+class ProfileMismatch(TxRejected):
+    """A transaction signed under another crypto profile than the chain's (a chain never mixes profiles)."""
+
+    code = "TX_PROFILE_MISMATCH"
 
 
 class SenderUnknown(TxRejected):

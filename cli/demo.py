@@ -7,10 +7,9 @@ collected as a row for the table the CLI prints.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
-from chain.crypto import profile
+from chain.crypto import profile, profile_names
 from chain.tx import make_tx
 from cli.client import ApiError, Client, Member
 from node.home import Home
@@ -68,17 +67,15 @@ def catalog_entry(member: SampleMember, code: str, name: str, items: tuple[str, 
     return args
 
 
-def _digest(text: str) -> bytes:
-    return hashlib.sha256(text.encode("utf-8")).digest()
-
-
 class Scenario:
     """A short, real-looking sequence of signed transactions."""
 
     def __init__(self, home: Home, client: Client) -> None:
         self.home = home
         self.client = client
-        self.chain_id = client.status()["chain_id"]
+        status = client.status()
+        self.chain_id = status["chain_id"]
+        self.profile = profile(status["profile"])  # signs every step, hashes the anchored documents
         self.steps: list[Step] = []
         self._members: dict[str, Member] = {}
 
@@ -91,7 +88,7 @@ class Scenario:
 
     def anchor(self, short: str, action: str, doc_id: str, title: str, kind: str, text: str) -> Step:
         _, member = self.member(short)
-        args = {"doc_id": doc_id, "title": title, "kind": kind, "digest": _digest(text)}
+        args = {"doc_id": doc_id, "title": title, "kind": kind, "digest": self.profile.hash(text.encode("utf-8"))}
         return self._record(short, action, lambda: member.call("anchor", "put", args))
 
     def _record(self, short: str, action: str, send) -> Step:
@@ -134,15 +131,26 @@ class Scenario:
         self.anchor("经信局", "上链 技术评审意见", f"review/2026-{revision:04d}", "智慧教育平台项目技术评审意见",
                     "review_opinion", f"评审意见 {revision}：同意进入在审")
         self._forged()
+        self._other_profile()
         return self.steps
 
     def _forged(self) -> None:
         """A transaction from a body the genesis does not name never enters a block."""
-        stranger = profile(self.client.status()["profile"]).generate()
+        stranger = self.profile.generate()
         tx = make_tx(stranger, chain_id=self.chain_id, sender="91110108MA00000000", nonce=1,
                      contract="anchor", method="put",
                      args={"doc_id": "x", "title": "冒名上链", "kind": "other", "digest": bytes(32)})
         self._record("(未登记主体)", "冒名上链", lambda: self.client.submit(tx.to_bytes(), wait=True))
+
+    def _other_profile(self) -> None:
+        """A member signing under another crypto profile than the chain's is turned away: a chain
+        never mixes profiles (an ed25519-sha256 signature on an sm2-sm3 chain, or the reverse)."""
+        edu, _ = self.member("市教委")
+        other = next(profile(name) for name in profile_names() if name != self.profile.name)
+        tx = make_tx(other.generate(), chain_id=self.chain_id, sender=edu.uscc, nonce=1, contract="anchor",
+                     method="put", args={"doc_id": "x", "title": f"以 {other.name} 签名", "kind": "other",
+                                         "digest": bytes(32)})
+        self._record("市教委", f"以 {other.name} 密钥签名", lambda: self.client.submit(tx.to_bytes(), wait=True))
 
 
 def run_scenario(home: Home, client: Client) -> list[Step]:

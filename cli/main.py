@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from chain.crypto import load_private_key_file, profile, profile_names
+from chain.crypto import ALIASES, canonical_name, load_private_key_file, profile, profile_names
 from chain.errors import MuluError
 from chain.genesis import Genesis
 from cli.client import Client, Member
@@ -92,17 +92,20 @@ def _time(ms: int) -> str:
 
 # --- keys and setup --------------------------------------------------------------
 
+_PROFILE_HELP = (f"Crypto profile: one of {', '.join(profile_names())} "
+                 f"({', '.join(f'{a} = {n}' for a, n in sorted(ALIASES.items()))}).")
+
 
 @app.command()
 def keygen(out: Path = typer.Option(..., "--out", help="Where to write the private key (PEM)."),
-           key_profile: str = typer.Option("ed25519-sha256", "--profile", help="Crypto profile."),
+           key_profile: str = typer.Option("ed25519-sha256", "--profile", help=_PROFILE_HELP),
            passphrase: Optional[str] = typer.Option(None, "--passphrase", envvar="MULU_PASSPHRASE",
                                                     help="Encrypt the key file with this passphrase.")) -> None:
     """Make a signing key; print its key id and public key."""
     from node.home import write_private_key
 
     try:
-        key = profile(key_profile).generate()
+        key = profile(canonical_name(key_profile)).generate()
     except MuluError as exc:
         fail(exc)
     if out.exists():
@@ -117,12 +120,12 @@ def init(home: Path = typer.Option(..., "--home", help="The node's home folder (
          api: str = typer.Option("127.0.0.1:8500", "--api", help="HOST:PORT the node will serve on."),
          clock_step_ms: int = typer.Option(0, "--clock-step-ms",
                                            help="Scripted clock: block h at genesis time + h*step (0: wall clock)."),
-         key_profile: str = typer.Option("ed25519-sha256", "--profile", help=f"One of {profile_names()}.")) -> None:
+         key_profile: str = typer.Option("ed25519-sha256", "--profile", help=_PROFILE_HELP)) -> None:
     """Create a single-node chain whose members are the sample authorities and departments."""
     from node.home import init_home
 
     try:
-        made = init_home(home, chain_id=chain_id, profile_name=key_profile, api=api,
+        made = init_home(home, chain_id=chain_id, profile_name=canonical_name(key_profile), api=api,
                          genesis_time=time.time_ns() // 1_000_000, clock_step_ms=clock_step_ms or None)
         genesis = made.genesis()
         from contracts.registry import Registry
@@ -130,8 +133,8 @@ def init(home: Path = typer.Option(..., "--home", help="The node's home folder (
         Registry().genesis_writes(genesis)
     except MuluError as exc:
         fail(exc)
-    show({"home": str(home), "chain_id": genesis.chain_id, "genesis_hash": genesis.hash.hex(),
-          "members": len(genesis.doc["members"]), "api": api})
+    show({"home": str(home), "chain_id": genesis.chain_id, "profile": genesis.profile.name,
+          "genesis_hash": genesis.hash.hex(), "members": len(genesis.doc["members"]), "api": api})
 
 
 @app.command()

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from chain.errors import ContractUnknown, GenesisInvalid, MethodUnknown, NotAuthorized
+from chain.crypto import profile_of_public_key, profile_of_signature
+from chain.errors import ContractUnknown, GenesisInvalid, MethodUnknown, NotAuthorized, ProfileMismatch
 from chain.execution import Effects, StateView, TxContext
 from chain.genesis import Genesis
 from chain.tx import Transaction
@@ -90,14 +91,16 @@ class Registry:
     def authenticate(self, view: StateView, tx: Transaction) -> bytes:
         """The sender's public key, once the sender may make this call at all.
 
-        Refuses an unknown or removed sender, an unknown or revoked key, and a
-        sender none of whose roles the method's policy (in ``view``) allows.
-        Membership, keys, roles and policies are all read from ``view``, the
-        state at the start of the block, so a change to any of them takes
-        effect from the next block on. An unknown or governed method is left
-        for :meth:`admit` to refuse.
+        Refuses an unknown or removed sender, a signature of another crypto
+        profile than the chain's, an unknown or revoked key, and a sender none
+        of whose roles the method's policy (in ``view``) allows. Membership,
+        keys, roles and policies are all read from ``view``, the state at the
+        start of the block, so a change to any of them takes effect from the
+        next block on. An unknown or governed method is left for :meth:`admit`
+        to refuse.
         """
         member = identity.member_of(view, tx.sender)
+        _check_profile(member, tx)
         public_key = identity.signing_key(member, tx)
         c = self.contracts.get(tx.contract)
         m = None if c is None else c.methods.get(tx.method)
@@ -148,3 +151,30 @@ class Registry:
             out.append({"contract": m.contract, "method": m.name, "summary": m.summary, "governed": m.governed,
                         "roles": None if roles is None else identity.ordered_roles(roles), "args": sorted(m.args)})
         return out
+
+
+def _check_profile(member: dict[str, Any], tx: Transaction) -> None:
+    """Refuse a transaction signed under another crypto profile than the chain's.
+
+    A chain never mixes profiles, and every key a member holds is of the
+    chain's (genesis and ``identity.add_key`` check it), so the shape of any of
+    them names the chain's profile without a state read. A transaction whose
+    key id is none of the sender's and whose signature has another profile's
+    shape was signed with a key of that profile; it would otherwise fail as an
+    unknown key, and "signed under ed25519-sha256, but this chain uses
+    sm2-sm3" tells its sender what is actually wrong. When the key id is one
+    of the sender's, a signature of the wrong shape (say, SM2 as raw r || s
+    instead of DER) is just an invalid signature, left for verification to
+    refuse; so is a signature of no known shape.
+    """
+    records = member["keys"]
+    if not records or tx.key_id in records:
+        return
+    chain = profile_of_public_key(next(iter(records.values()))["public_key"])
+    if chain is None or chain.recognizes_signature(tx.signature):
+        return
+    signed = profile_of_signature(tx.signature)
+    if signed is not None:
+        raise ProfileMismatch(f"signed under {signed.name} (by its signature's shape), but this chain uses "
+                              f"{chain.name}", sender=tx.sender, key_id=tx.key_id, chain_profile=chain.name,
+                              signature_profile=signed.name)

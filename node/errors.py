@@ -14,6 +14,7 @@ _STATUS: tuple[tuple[type[e.MuluError], int], ...] = (
     (e.NonceReplayed, 409),
     (e.NonceGap, 409),
     (e.TxDuplicate, 409),
+    (e.ProfileMismatch, 400),
     (e.TxRejected, 400),
     (e.EncodingError, 400),
     (e.BadRequest, 400),

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from chain.crypto import PrivateKey, load_private_key_file, profile
+from chain.crypto import PrivateKey, canonical_name, load_private_key_file, profile
 from chain.errors import MuluError
 from chain.genesis import Genesis
 from node.calendar_source import calendar_section
@@ -101,6 +101,9 @@ def init_home(path: str | os.PathLike, *, chain_id: str = "mulu-demo", profile_n
               contract_params: dict[str, int] | None = None) -> Home:
     """Create a single-validator chain: keys for every member and the validator, and a genesis.
 
+    ``profile_name`` (or its alias, e.g. ``sm2``) is the chain's crypto profile: every key made
+    here is of it, and the genesis names it.
+
     ``clock_step_ms`` selects a scripted clock (block h at genesis_time + h*step). The
     genesis carries the working-day calendar of every year ``chinesecalendar`` covers.
     """
@@ -108,7 +111,7 @@ def init_home(path: str | os.PathLike, *, chain_id: str = "mulu-demo", profile_n
     if home.exists():
         raise MuluError(f"{home.path} already holds a node; choose another --home", code="HOME_EXISTS",
                         home=str(home.path))
-    prof = profile(profile_name)
+    prof = profile(canonical_name(profile_name))
     home.path.mkdir(parents=True, exist_ok=True)
     members = list(members)
     genesis_members = []

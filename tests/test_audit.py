@@ -28,6 +28,7 @@ from contracts.registry import Registry
 from node.home import init_home
 from node.node import Node
 from node.samples import SAMPLE_MEMBERS
+from tests.functional.framework import PROFILES
 
 GENESIS_TIME = 1_767_225_600_000
 STEP = 3_600_000
@@ -38,9 +39,9 @@ MACHINE = Registry()
 class Exported:
     """A small chain, its genesis and its archive bytes."""
 
-    def __init__(self, path) -> None:
+    def __init__(self, path, profile_name: str) -> None:
         home = init_home(path, chain_id="mulu-audit", genesis_time=GENESIS_TIME, clock_step_ms=STEP,
-                         members=MEMBERS)
+                         members=MEMBERS, profile_name=profile_name)
         node = Node(home, store=MemoryStore(), verify_threads=1)
         self.genesis = node.genesis
         keys = {m.uscc: home.member_key(m.uscc) for m in MEMBERS}
@@ -72,9 +73,9 @@ class Exported:
         self.frames = list(read_frames(self.data))
 
 
-@pytest.fixture(scope="module")
-def chain(tmp_path_factory):
-    exported = Exported(tmp_path_factory.mktemp("audit") / "home")
+@pytest.fixture(scope="module", params=PROFILES)
+def chain(tmp_path_factory, request):
+    exported = Exported(tmp_path_factory.mktemp("audit") / "home", request.param)
     yield exported
     exported.ledger.close()
 
@@ -95,6 +96,8 @@ def test_clean_archive_audits(chain):
     report = audit(chain, chain.data)
     assert report.ok, report.findings
     assert (report.blocks, report.transactions) == (3, 10)
+    tip = chain.ledger.tip
+    assert tip.hash == chain.genesis.profile.hash(encode(chain.ledger.block(3).header.to_plain()))
     refused = [r for h in (1, 2, 3) for r in chain.ledger.block(h).results if not r.ok]
     assert [r.code for r in refused] == ["ANCHOR_UNCHANGED"]
 
@@ -249,7 +252,7 @@ def test_invalid_frame_lengths(chain):
 def test_invalid_genesis_file(chain, tmp_path):
     """An archive audited against a genesis file that is not its own fails at height 0."""
     other_home = init_home(tmp_path / "other", chain_id="mulu-audit", genesis_time=GENESIS_TIME,
-                           clock_step_ms=STEP, members=MEMBERS)
+                           clock_step_ms=STEP, members=MEMBERS, profile_name=chain.genesis.profile.name)
     renamed = dict(chain.genesis.doc, members=[dict(m) for m in chain.genesis.doc["members"]])
     renamed["members"][1]["name"] += "（已改）"
     later = dict(chain.genesis.doc, genesis_time=GENESIS_TIME + 1)

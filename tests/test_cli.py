@@ -26,7 +26,7 @@ from chain.genesis import Genesis
 from cli import main
 from node.home import Home, init_home
 from node.samples import SAMPLE_MEMBERS, by_short
-from tests.functional.framework import GENESIS_TIME, free_port, run_mulu
+from tests.functional.framework import GENESIS_TIME, PROFILES, free_port, run_mulu
 
 runner = CliRunner()
 
@@ -88,14 +88,29 @@ def test_keygen_plain_and_with_passphrase(tmp_path: Path):
     assert_fails("PROFILE_UNKNOWN", "keygen", "--out", tmp_path / "x.pem", "--profile", "rsa-md5")
 
 
+@pytest.mark.parametrize("name", ["sm2", "sm2-sm3"])
+def test_keygen_sm2(tmp_path: Path, name: str):
+    """keygen --profile sm2 (or its full name sm2-sm3) writes an SM2 key as PKCS#8 PEM, SM4-encrypted
+    under a passphrase; its key id is the SM3 of its 65-byte public key."""
+    made = mulu_json("keygen", "--out", tmp_path / "sm2.pem", "--profile", name, "--passphrase", "国密 pw")
+    pem = (tmp_path / "sm2.pem").read_bytes()
+    assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    key = load_private_key_file(str(tmp_path / "sm2.pem"), "国密 pw")
+    assert (made["profile"], made["key_id"], made["public_key"]) == ("sm2-sm3", key.key_id, key.public_key.hex())
+    assert len(key.public_key) == 65 and key.public_key[0] == 0x04
+    assert key.key_id == key.profile.hash(key.public_key)[:8].hex()
+    with pytest.raises(KeyFileError):
+        load_private_key_file(str(tmp_path / "sm2.pem"), "wrong")
+
+
 def test_init_makes_a_home(tmp_path: Path):
     """init writes a genesis naming the sample members, a node config and keys; a second init is refused."""
     home = tmp_path / "home"
     made = mulu_json("init", "--home", home, "--chain-id", "mulu-test", "--api", "127.0.0.1:18500",
                      "--clock-step-ms", "500")
     genesis = Genesis.load(str(home / "genesis.json"))
-    assert made == {"home": str(home), "chain_id": "mulu-test", "genesis_hash": genesis.hash.hex(),
-                    "members": len(SAMPLE_MEMBERS), "api": "127.0.0.1:18500"}
+    assert made == {"home": str(home), "chain_id": "mulu-test", "profile": "ed25519-sha256",
+                    "genesis_hash": genesis.hash.hex(), "members": len(SAMPLE_MEMBERS), "api": "127.0.0.1:18500"}
     assert genesis.clock.mode == "scripted"
     assert Home(home).config().api == "127.0.0.1:18500"
     for m in SAMPLE_MEMBERS:
@@ -103,14 +118,33 @@ def test_init_makes_a_home(tmp_path: Path):
     assert_fails("HOME_EXISTS", "init", "--home", home)
 
 
-def test_demo_then_export_and_audit(tmp_path: Path):
-    """The demo runs its signed scenario on a fresh LevelDB home; its export audits clean, and one flipped
-    byte makes the audit exit 1 naming the block height and field."""
+def test_init_sm2_home(tmp_path: Path):
+    """init --profile sm2 makes an sm2-sm3 chain: the genesis names the full profile and every key, the
+    validator's included, is an SM2 key; an unknown profile is refused and leaves no home."""
+    home = tmp_path / "sm2"
+    made = mulu_json("init", "--home", home, "--profile", "sm2")
+    genesis = Genesis.load(str(home / "genesis.json"))
+    assert (made["profile"], genesis.doc["profile"], genesis.profile.name) == ("sm2-sm3",) * 3
+    assert made["genesis_hash"] == genesis.hash.hex() == genesis.profile.hash(genesis.canonical).hex()
+    assert genesis.hash != hashlib.sha256(genesis.canonical).digest()  # SM3, not SHA-256
+    assert Home(home).validator_key().profile.name == "sm2-sm3"
+    for m in SAMPLE_MEMBERS:
+        assert Home(home).member_key(m.uscc).profile.name == "sm2-sm3"
+    assert all(len(bytes.fromhex(k)) == 65 for m in genesis.doc["members"] for k in m["keys"])
+    assert_fails("PROFILE_UNKNOWN", "init", "--home", tmp_path / "rsa", "--profile", "rsa-md5")
+    assert not (tmp_path / "rsa").exists()
+
+
+def test_demo_then_export_and_audit(tmp_path: Path, profile_name: str):
+    """The demo runs its signed scenario on a fresh LevelDB home of each profile (``mulu init --profile``);
+    its export audits clean, and one flipped byte makes the audit exit 1 naming the block height and field."""
     home = tmp_path / "demo"
+    mulu("init", "--home", home, "--profile", profile_name)
     output = mulu("demo", "--home", home, "--exit", "--api", f"127.0.0.1:{free_port()}").output
     assert "committed" in output
     assert "refused" in output and "CATALOG_SHARE_BASIS_MISSING" in output
     assert "rejected" in output and "TX_SENDER_UNKNOWN" in output
+    assert "TX_PROFILE_MISMATCH" in output  # a member signing under the other profile is turned away
     assert "一数一源" in output and "公民身份号码" in output
 
     archive = tmp_path / "chain.mulu"
@@ -159,6 +193,7 @@ def _digest_hex(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@pytest.mark.parametrize("served", PROFILES, indirect=True)
 def test_tx_send_query_and_proofs(served, tmp_path: Path):
     """A member signs with its key file and sends a call whose bytes arguments are {"$hex": ...}; the queries
     find it, and its saved proof verifies offline — until a byte of it is changed."""

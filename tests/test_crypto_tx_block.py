@@ -78,7 +78,7 @@ def test_rfc8032_known_answers(vector):
 
 def test_profile_constants():
     """ed25519-sha256 hashes with SHA-256; keys are 32 bytes, signatures 64."""
-    assert profile_names() == ["ed25519-sha256"]
+    assert profile_names() == ["ed25519-sha256", "sm2-sm3"]
     assert profile("ed25519-sha256") is P
     assert P.name == "ed25519-sha256" and P.hash_size == 32
     assert P.hash(b"abc").hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -88,9 +88,10 @@ def test_profile_constants():
 
 def test_invalid_unknown_profile():
     """A profile name this build does not provide is refused with PROFILE_UNKNOWN."""
-    with pytest.raises(MuluError) as info:
-        profile("sm2-sm3")
-    assert assert_code(info, "PROFILE_UNKNOWN").details["known"] == ["ed25519-sha256"]
+    for name in ("rsa-md5", "sm2", "ED25519-SHA256"):  # an alias is for the CLI, not for a genesis
+        with pytest.raises(MuluError) as info:
+            profile(name)
+        assert assert_code(info, "PROFILE_UNKNOWN").details["known"] == ["ed25519-sha256", "sm2-sm3"]
 
 
 def test_sign_and_verify():

@@ -3,7 +3,7 @@
 Shows that a node started from the command line serves the API, commits
 submitted transactions, comes back after SIGTERM with its data, and that a
 second process on the same home is refused with ``STORE_LOCKED`` while the
-first keeps serving.
+first keeps serving — on a chain of each crypto profile.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ def anchor_args(doc_id: str, text: str) -> dict:
     return {"doc_id": doc_id, "title": text, "kind": "other", "digest": hashlib.sha256(text.encode()).digest()}
 
 
-def test_node_commits_restarts_and_locks_its_store(tmp_path: Path):
+def test_node_commits_restarts_and_locks_its_store(tmp_path: Path, profile_name: str):
     """A node process commits transactions, keeps them over a restart, and refuses a second process."""
-    home = make_home(tmp_path / "node0")
+    home = make_home(tmp_path / "node0", profile=profile_name)
     with TestNode(0, home) as node:
         node.start()
-        assert node.status()["height"] == 0
+        assert (node.status()["height"], node.status()["profile"]) == (0, profile_name)
 
         # Submit one call and wait for it, then a batch, and wait for every tx of it.
         edu = by_short("市教委")
@@ -38,7 +38,7 @@ def test_node_commits_restarts_and_locks_its_store(tmp_path: Path):
         assert answer["status"] == "committed"
         batch = [member.sign("anchor", "put", anchor_args(f"doc-{i}", f"text {i}")).to_bytes() for i in range(20)]
         submitted = node.client.submit_batch(batch)
-        assert submitted["accepted"] == 20
+        assert submitted["accepted"] == 20, submitted
         tx_ids = [answer["tx_id"]] + [r["tx_id"] for r in submitted["results"]]
 
         def committed() -> bool:
@@ -46,6 +46,9 @@ def test_node_commits_restarts_and_locks_its_store(tmp_path: Path):
 
         wait_until(committed, timeout=30, nodes=[node], what="the batch to commit")
         before = node.status()
+        # a transaction id is the chain profile's hash (SHA-256 or SM3) of the wire bytes
+        assert member.key.profile.name == profile_name
+        assert tx_ids[1:] == [member.key.profile.hash(raw).hex() for raw in batch]
         located = {t: node.client.tx(t)["height"] for t in tx_ids}
 
         # A second process on the same home is refused with STORE_LOCKED, and the first keeps serving.

@@ -9,7 +9,7 @@ fixed sleeps. Nodes listen on 127.0.0.1 only.
 
 ::
 
-    home = make_home(tmp_path / "node0")
+    home = make_home(tmp_path / "node0", profile="sm2-sm3")
     with TestNode(0, home) as node:
         node.start()
         ...
@@ -41,6 +41,9 @@ PORTS_PER_PROCESS = 40
 
 GENESIS_TIME = 1_767_225_600_000
 """2026-01-01T00:00:00Z in ms: a fixed genesis time for test chains."""
+
+PROFILES = ("ed25519-sha256", "sm2-sm3")
+"""The crypto profiles the representative suites run on (the ``profile_name`` fixture)."""
 
 _port_counter = itertools.count()
 
@@ -87,9 +90,11 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def make_home(path: Path, *, params: dict[str, int] | None = None, clock_step_ms: int | None = None) -> Home:
-    """A fresh single-validator home with the sample members (as ``mulu init`` makes)."""
-    return init_home(path, genesis_time=GENESIS_TIME, clock_step_ms=clock_step_ms, params=params)
+def make_home(path: Path, *, params: dict[str, int] | None = None, clock_step_ms: int | None = None,
+              profile: str = "ed25519-sha256") -> Home:
+    """A fresh single-validator home with the sample members (as ``mulu init --profile`` makes)."""
+    return init_home(path, genesis_time=GENESIS_TIME, clock_step_ms=clock_step_ms, params=params,
+                     profile_name=profile)
 
 
 class TestNode:
