@@ -219,10 +219,15 @@ def execute_txs(
     profile = genesis.profile
     ids = [tx.tx_id(profile) for tx in txs]
     keys: list[bytes | None] = []
+    authenticated: dict[tuple[str, str, str, str], bytes] = {}  # over ``base``, the same for the whole block
     for i, tx in enumerate(txs):
         try:
             admit_static(genesis, params, tx)
-            keys.append(machine.authenticate(base, tx))
+            who = (tx.sender, tx.key_id, tx.contract, tx.method)
+            key = authenticated.get(who)
+            if key is None:
+                key = authenticated[who] = machine.authenticate(base, tx)
+            keys.append(key)
         except TxRejected as exc:
             keys.append(None)
             _reject(on_reject, i, exc)

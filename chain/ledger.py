@@ -8,8 +8,8 @@ versions, the state-tree nodes, the history-tree nodes and the new tip: a
 crash leaves the previous block as the tip or the new one, never a mixture.
 
 Store prefixes: ``G`` genesis, ``tip``, ``B`` blocks by height, ``T`` tx id →
-location, ``c``/``v`` state (:mod:`chain.state`), ``N`` state-tree nodes,
-``M`` history-tree nodes, ``H`` block hashes by height.
+location, ``c``/``v`` state and ``x`` derived indexes (:mod:`chain.state`),
+``N`` state-tree nodes, ``M`` history-tree nodes, ``H`` block hashes by height.
 """
 
 from __future__ import annotations

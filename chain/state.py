@@ -13,7 +13,8 @@ The state tree commits to the hash of each key's current version record.
 Store layout (prefixes of :mod:`chain.ledger`'s store):
 
 * ``c`` + key → the current version record (one read for current values);
-* ``v`` + key + ``\\x00`` + height (8 bytes BE) → every version record.
+* ``v`` + key + ``\\x00`` + height (8 bytes BE) → every version record;
+* ``x`` + key → the value of a derived-index key (``idx/…``): no versions.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from chain.store import Store
 
 CURRENT = b"c"
 VERSIONS = b"v"
+INDEX = b"x"
 INDEX_PREFIX = "idx/"
 """Keys of derived indexes: lookups that are a pure function of the committed
 records (who provides a data item, a department's entries). Contracts read and
@@ -74,8 +76,9 @@ class StateReader:
         self._profile = profile
 
     def record(self, key: str) -> bytes | None:
-        """The raw current version record of ``key``, or None."""
-        return self._store.get(CURRENT + check_key(key))
+        """The raw current version record of ``key``, or None (always for index keys)."""
+        kb = check_key(key)
+        return None if key.startswith(INDEX_PREFIX) else self._store.get(CURRENT + kb)
 
     def raw_current(self, key_bytes: bytes) -> bytes | None:
         """The raw current version record of a key already checked by :func:`check_key`."""
@@ -83,12 +86,16 @@ class StateReader:
 
     def get(self, key: str) -> Any:
         """The current value of ``key`` (None when absent or deleted)."""
-        raw = self._store.get(CURRENT + check_key(key))
+        kb = check_key(key)
+        if key.startswith(INDEX_PREFIX):
+            raw = self._store.get(INDEX + kb)
+            return None if raw is None else decode_trusted(raw)
+        raw = self._store.get(CURRENT + kb)
         return None if raw is None else decode_trusted(raw)[1]
 
     def version(self, key: str, height: int | None = None) -> Version | None:
         """The version of ``key`` in force at ``height`` (the latest if None)."""
-        kb = check_key(key)
+        kb = _versioned(key)
         if height is None:
             raw = self._store.get(CURRENT + kb)
         else:
@@ -98,7 +105,7 @@ class StateReader:
 
     def history(self, key: str, *, start: int = 0, limit: int = 100) -> list[Version]:
         """Versions of ``key`` from height ``start`` on, oldest first."""
-        kb = check_key(key)
+        kb = _versioned(key)
         out = []
         for _, raw in self._store.items(VERSIONS + kb + b"\x00", start=version_key(kb, start)):
             out.append(_version(key, raw))
@@ -108,10 +115,12 @@ class StateReader:
 
     def keys(self, prefix: str, *, after: str = "", limit: int = 100) -> Iterator[tuple[str, Any]]:
         """Current (not deleted) records whose key starts with ``prefix``, in key order."""
-        start = CURRENT + (after.encode() + b"\x00" if after else prefix.encode())
+        index = prefix.startswith(INDEX_PREFIX)
+        space = INDEX if index else CURRENT
+        start = space + (after.encode() + b"\x00" if after else prefix.encode())
         count = 0
-        for k, raw in self._store.items(CURRENT + prefix.encode(), start=start):
-            value = decode_trusted(raw)[1]
+        for k, raw in self._store.items(space + prefix.encode(), start=start):
+            value = decode_trusted(raw) if index else decode_trusted(raw)[1]
             if value is None:
                 continue
             yield k[1:].decode(), value
@@ -120,28 +129,38 @@ class StateReader:
                 return
 
 
+def _versioned(key: str) -> bytes:
+    """The bytes of ``key``, refused for derived-index keys, which keep no versions."""
+    kb = check_key(key)
+    if key.startswith(INDEX_PREFIX):
+        raise BadRequest(f"{INDEX_PREFIX} keys are derived indexes: they have a current value only, no versions",
+                         key=key[:80])
+    return kb
+
+
 def _version(key: str, raw: bytes) -> Version:
     height, value, prev = decode_trusted(raw)
     return Version(key, height, value, prev, raw)
 
 
 def version_writes(reader: StateReader, profile: CryptoProfile, height: int,
-                   writes: Mapping[str, Any]) -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes | None]]]:
+                   writes: Mapping[str, Any]) -> tuple[list[tuple[bytes, bytes | None]], list[tuple[bytes, bytes | None]]]:
     """Turn one block's writes into store puts and state-tree updates.
 
-    Returns ``(puts, tree_updates)``: the ``c``/``v`` records to store, and
-    ``(key_hash, record_hash | None)`` pairs sorted by key hash for the tree.
+    Returns ``(puts, tree_updates)``: the ``c``/``v`` records and ``x`` index
+    values to store (None deletes an index key), and ``(key_hash, record_hash |
+    None)`` pairs sorted by key hash for the tree.
     """
     h = profile.hash
     current = reader.raw_current
-    puts: list[tuple[bytes, bytes]] = []
+    puts: list[tuple[bytes, bytes | None]] = []
     updates: list[tuple[bytes, bytes | None]] = []
     encoded_values: dict[int, bytes] = {}
     encoded_height = encode(height)
     for key, value in writes.items():  # the store write is one batch, so put order does not matter
         kb = check_key(key)
         if key.startswith(INDEX_PREFIX):
-            puts.append((CURRENT + kb, encode_local([height, value, ZERO_HASH])))
+            puts.append((INDEX + kb, None if value is None else encode_local(value)))
             continue
         prev_raw = current(kb)
         prev_hash = ZERO_HASH if prev_raw is None else h(prev_raw)

@@ -40,7 +40,10 @@ class Transaction:
     method: str
     args: Args
     signature: bytes = b""
-    _wire: bytes | None = field(default=None, compare=False, repr=False)
+    # caches of a received transaction, left out of __init__ so that
+    # dataclasses.replace() makes a transaction without them
+    _wire: bytes | None = field(default=None, init=False, compare=False, repr=False)
+    _ids: dict[str, bytes] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def signing_bytes(self) -> bytes:
         """What the sender signs: the encoded domain tag, then the canonical
@@ -65,8 +68,12 @@ class Transaction:
         return encode(self.to_plain())
 
     def tx_id(self, profile: CryptoProfile) -> bytes:
-        """The transaction id: the profile hash of the wire form."""
-        return profile.hash(self.to_bytes())
+        """The transaction id: the profile hash of the wire form (computed once:
+        the door, the block and the mempool all ask)."""
+        tx_id = self._ids.get(profile.name)
+        if tx_id is None:
+            tx_id = self._ids[profile.name] = profile.hash(self.to_bytes())
+        return tx_id
 
     def signed(self, key: PrivateKey) -> "Transaction":
         """A copy signed by ``key`` (its key id filled in)."""
@@ -89,7 +96,9 @@ class Transaction:
                 raise TxMalformed(f"field {name} must be {kind.__name__}", field=name)
         if nonce < 1:
             raise TxMalformed("nonce starts at 1", field="nonce")
-        return cls(chain_id, sender, key_id, nonce, contract, method, args, signature, wire)
+        tx = cls(chain_id, sender, key_id, nonce, contract, method, args, signature)
+        object.__setattr__(tx, "_wire", wire)
+        return tx
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Transaction":

@@ -191,6 +191,12 @@ def _unprovide(view: StateView, names: list[str], provider: str, code: str) -> d
     return writes
 
 
+def _trimmed(item: dict[str, Any]) -> dict[str, Any]:
+    """A data item with its name trimmed (the item itself when there is nothing to trim)."""
+    name = item["name"].strip()
+    return item if name == item["name"] else {**item, "name": name}
+
+
 @contract.method(roles=duty.OWNER_ROLES, args=ENTRY_ARGS)
 def publish(view: StateView, call: Call) -> Effects:
     """Publish a catalog entry, or a new version of one of the department's own entries."""
@@ -199,7 +205,7 @@ def publish(view: StateView, call: Call) -> Effects:
     code = a["resource_code"]
     current = view.get(entry_key(code))
     entry = {name: a.get(name, "" if name in _OPTIONAL_TEXT else []) for name in ENTRY_ARGS if name != "reason"}
-    entry["data_items"] = [{**item, "name": item["name"].strip()} for item in a["data_items"]]
+    entry["data_items"] = [_trimmed(item) for item in a["data_items"]]
     if current is not None and current["entry"] == entry:
         raise refuse("CATALOG_UNCHANGED", f"version {current['version']} of {code} already says this",
                      field="resource_code", version=current["version"])

@@ -400,7 +400,7 @@ def test_openapi_documents_the_routes(chain: Chain):
 def _flip_signature(tx: Transaction) -> Transaction:
     sig = bytearray(tx.signature)
     sig[0] ^= 0x01
-    return dataclasses.replace(tx, signature=bytes(sig), _wire=None)
+    return dataclasses.replace(tx, signature=bytes(sig))
 
 
 def _non_canonical(tx: Transaction) -> bytes:

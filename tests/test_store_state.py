@@ -188,6 +188,12 @@ def put(view, call):
     return Effects({key: call.args.get("value")}, [("kv", {"key": key})])
 
 
+@kv.method(args={"key": Str(max_len=16, pattern=r"[a-z0-9]+"), "value": Int(required=False)})
+def index(view, call):
+    """Set the derived-index key idx/kv/<key>, or delete it when value is absent."""
+    return Effects({"idx/kv/" + call.args["key"]: call.args.get("value")}, [])
+
+
 def machine() -> Registry:
     return Registry((*ALL_CONTRACTS, kv))
 
@@ -351,6 +357,31 @@ def test_state_keys_after_a_delete(home):
     assert list(chain.ledger.state.keys("kv/")) == []
     chain.commit([s.kv(alice, "x", 2)])
     assert list(chain.ledger.state.keys("kv/")) == [("kv/x", 2)]
+
+
+def test_index_keys_have_a_current_value_only_and_stay_out_of_the_state_root(home):
+    """idx/ keys read and list like records and can be deleted, but keep no
+    versions, and what they hold does not change the state root."""
+    roots = []
+    for value in (1, 2):
+        chain = Chain(home, MemoryStore())
+        s = Senders(home)
+        alice = MEMBERS[0].uscc
+        chain.commit([s.tx(alice, "kv", "index", {"key": "a", "value": value}),
+                      s.tx(alice, "kv", "index", {"key": "b", "value": 5})])
+        state = chain.ledger.state
+        assert state.get("idx/kv/a") == value and state.get("idx/kv/none") is None
+        assert list(state.keys("idx/kv/")) == [("idx/kv/a", value), ("idx/kv/b", 5)]
+        assert list(state.keys("idx/kv/", after="idx/kv/a")) == [("idx/kv/b", 5)]
+        assert state.record("idx/kv/a") is None
+        for read in (state.version, state.history):
+            with pytest.raises(MuluError) as info:
+                read("idx/kv/a")
+            assert info.value.code == "BAD_REQUEST"
+        roots.append(chain.ledger.block(1).header.state_root)
+        chain.commit([s.tx(alice, "kv", "index", {"key": "a"})])
+        assert state.get("idx/kv/a") is None and list(state.keys("idx/kv/")) == [("idx/kv/b", 5)]
+    assert roots[0] == roots[1]
 
 
 @pytest.mark.parametrize("key", ["", "a\x00b", "k" * 513, None, b"kv/x"], ids=repr)
