@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -105,13 +105,71 @@ def key_id(profile: "CryptoProfile", public_key: PublicKey) -> str:
     return profile.hash(public_key)[:8].hex()
 
 
-class Ed25519Sha256:
+class PemKeyFiles:
+    """Key files: PKCS#8 PEM private keys (encrypted when a passphrase is
+    given) and SubjectPublicKeyInfo PEM public keys, read and written through
+    a pyca-style ``serialization`` module — pyca/cryptography's own, or the
+    fork of it a profile's library ships (Tongsuo's, for SM2).
+
+    A profile says which module, which exceptions mean "not a key file this
+    module reads", which loaded keys are its own, and how a public key becomes
+    the raw bytes the chain stores.
+    """
+
+    name: str
+    serialization: Any
+    unreadable: tuple[type[Exception], ...] = (ValueError,)
+
+    def is_own_private(self, handle: object) -> bool:
+        raise NotImplementedError
+
+    def is_own_public(self, key: object) -> bool:
+        raise NotImplementedError
+
+    def raw_public(self, key: Any) -> PublicKey:
+        raise NotImplementedError
+
+    def private_pem(self, handle: Any, passphrase: bytes | None) -> bytes:
+        s = self.serialization
+        encryption = s.BestAvailableEncryption(passphrase) if passphrase else s.NoEncryption()
+        return handle.private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, encryption)
+
+    def public_pem(self, handle: Any) -> bytes:
+        s = self.serialization
+        return handle.public_key().public_bytes(s.Encoding.PEM, s.PublicFormat.SubjectPublicKeyInfo)
+
+    def load_private_pem(self, pem: bytes, passphrase: bytes | None = None) -> "PrivateKey":
+        try:
+            handle = self.serialization.load_pem_private_key(pem, password=passphrase or None)
+        except TypeError as exc:
+            # pyca says TypeError for a missing or unexpected password
+            raise KeyFileError(f"key file passphrase problem: {exc}") from None
+        except self.unreadable as exc:
+            # another profile's key file is UnsupportedAlgorithm to this module
+            raise KeyFileError(f"cannot read private key (wrong passphrase or not PEM): {exc}") from None
+        if not self.is_own_private(handle):
+            raise KeyFileError(f"key file is not an {self.name} key", found=type(handle).__name__)
+        return PrivateKey(self, handle)  # type: ignore[arg-type]
+
+    def public_key_from_pem(self, pem: bytes) -> PublicKey:
+        try:
+            key = self.serialization.load_pem_public_key(pem)
+        except self.unreadable as exc:
+            raise KeyFileError(f"cannot read public key: {exc}") from None
+        if not self.is_own_public(key):
+            raise KeyFileError(f"key file is not an {self.name} key", found=type(key).__name__)
+        return self.raw_public(key)
+
+
+class Ed25519Sha256(PemKeyFiles):
     """The default profile: Ed25519 signatures (RFC 8032), SHA-256 hashes."""
 
     name = "ed25519-sha256"
     hash_size = 32
     public_key_size = 32
     signature_size = 64
+    serialization = serialization
+    unreadable = (ValueError, UnsupportedAlgorithm)
 
     def __init__(self) -> None:
         self._keys: dict[bytes, Ed25519PublicKey] = {}
@@ -162,39 +220,13 @@ class Ed25519Sha256:
             return False
         return True
 
-    def private_pem(self, handle: Ed25519PrivateKey, passphrase: bytes | None) -> bytes:
-        encryption = (
-            serialization.BestAvailableEncryption(passphrase)
-            if passphrase
-            else serialization.NoEncryption()
-        )
-        return handle.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    def is_own_private(self, handle: object) -> bool:
+        return isinstance(handle, Ed25519PrivateKey)
 
-    def public_pem(self, handle: Ed25519PrivateKey) -> bytes:
-        return handle.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+    def is_own_public(self, key: object) -> bool:
+        return isinstance(key, Ed25519PublicKey)
 
-    def load_private_pem(self, pem: bytes, passphrase: bytes | None = None) -> PrivateKey:
-        try:
-            handle = serialization.load_pem_private_key(pem, password=passphrase or None)
-        except TypeError as exc:
-            # cryptography says TypeError for a missing or unexpected password.
-            raise KeyFileError(f"key file passphrase problem: {exc}") from None
-        except (ValueError, UnsupportedAlgorithm) as exc:
-            # an SM2 key file, say, is UnsupportedAlgorithm to pyca/cryptography
-            raise KeyFileError(f"cannot read private key (wrong passphrase or not PEM): {exc}") from None
-        if not isinstance(handle, Ed25519PrivateKey):
-            raise KeyFileError(f"key file is not an {self.name} key", found=type(handle).__name__)
-        return PrivateKey(self, handle)
-
-    def public_key_from_pem(self, pem: bytes) -> PublicKey:
-        try:
-            key = serialization.load_pem_public_key(pem)
-        except (ValueError, UnsupportedAlgorithm) as exc:
-            raise KeyFileError(f"cannot read public key: {exc}") from None
-        if not isinstance(key, Ed25519PublicKey):
-            raise KeyFileError(f"key file is not an {self.name} key", found=type(key).__name__)
+    def raw_public(self, key: Ed25519PublicKey) -> PublicKey:
         return key.public_bytes_raw()
 
 

@@ -122,10 +122,13 @@ def _unsupported(value: Any) -> Any:
     raise _Bad
 
 
-def _single_float_pack(value: Any) -> bytes:
+def _single_float_pack(value: Any) -> bytes | None:
     """msgpack-python's packing with floats as float32: it differs from ormsgpack's
-    (float64) exactly when ``value`` holds a float."""
-    return msgpack.packb(value, use_bin_type=True, use_single_float=True, datetime=False)
+    (float64) exactly when ``value`` holds a float (None: a float too large for float32)."""
+    try:
+        return msgpack.packb(value, use_bin_type=True, use_single_float=True, datetime=False)
+    except OverflowError:
+        return None
 
 
 def encode(value: Any) -> bytes:
@@ -139,7 +142,7 @@ def encode(value: Any) -> bytes:
             raise UnsupportedValue("value is nested too deeply") from None
         raise _locate(value) from None
     # ormsgpack writes every float as float64; the float-free common case costs one byte search
-    if _FLOAT64 in data and len(_single_float_pack(value)) != len(data):
+    if _FLOAT64 in data and len(_single_float_pack(value) or b"") != len(data):
         raise _locate(value)
     return data
 

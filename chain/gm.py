@@ -61,8 +61,8 @@ from tongsuopy.crypto import hashes, serialization
 from tongsuopy.crypto.asymciphers import ec
 from tongsuopy.crypto.exceptions import InternalError, InvalidSignature, UnsupportedAlgorithm
 
-from chain.crypto import Hash32, PrivateKey, PublicKey, Signature
-from chain.errors import CryptoError, KeyFileError
+from chain.crypto import Hash32, PemKeyFiles, PrivateKey, PublicKey, Signature
+from chain.errors import CryptoError
 
 SM2_SIGNER_ID = b"1234567812345678"
 """The standard signer ID of GB/T 35276 that every SM2 signature here hashes into Z.
@@ -105,13 +105,15 @@ def is_der_signature(sig: bytes) -> bool:
     return i == n
 
 
-class Sm2Sm3:
+class Sm2Sm3(PemKeyFiles):
     """The 国密 profile: SM2 signatures (GB/T 32918) with SM3 hashes (GB/T 32905)."""
 
     name = "sm2-sm3"
     hash_size = 32
     public_key_size = 65
     signer_id = SM2_SIGNER_ID
+    serialization = serialization
+    unreadable = (ValueError, UnsupportedAlgorithm)
 
     def __init__(self) -> None:
         self._keys: dict[bytes, ec.EllipticCurvePublicKey] = {}
@@ -169,37 +171,13 @@ class Sm2Sm3:
         """The private key as its 32-byte big-endian scalar (for SM2 decryption in envelopes)."""
         return handle.private_numbers().private_value.to_bytes(32, "big")
 
-    def private_pem(self, handle: ec.EllipticCurvePrivateKey, passphrase: bytes | None) -> bytes:
-        encryption = (
-            serialization.BestAvailableEncryption(passphrase)
-            if passphrase
-            else serialization.NoEncryption()
-        )
-        return handle.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    def is_own_private(self, handle: object) -> bool:
+        return isinstance(handle, ec.EllipticCurvePrivateKey) and handle.curve.name == ec.SM2.name
 
-    def public_pem(self, handle: ec.EllipticCurvePrivateKey) -> bytes:
-        return handle.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+    def is_own_public(self, key: object) -> bool:
+        return isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == ec.SM2.name
 
-    def load_private_pem(self, pem: bytes, passphrase: bytes | None = None) -> PrivateKey:
-        try:
-            handle = serialization.load_pem_private_key(pem, password=passphrase or None)
-        except TypeError as exc:
-            raise KeyFileError(f"key file passphrase problem: {exc}") from None
-        except (ValueError, UnsupportedAlgorithm) as exc:
-            raise KeyFileError(f"cannot read private key (wrong passphrase or not PEM): {exc}") from None
-        if not isinstance(handle, ec.EllipticCurvePrivateKey) or handle.curve.name != ec.SM2.name:
-            raise KeyFileError(f"key file is not an {self.name} key", found=type(handle).__name__)
-        return PrivateKey(self, handle)
-
-    def public_key_from_pem(self, pem: bytes) -> PublicKey:
-        try:
-            key = serialization.load_pem_public_key(pem)
-        except (ValueError, UnsupportedAlgorithm) as exc:
-            raise KeyFileError(f"cannot read public key: {exc}") from None
-        if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != ec.SM2.name:
-            raise KeyFileError(f"key file is not an {self.name} key", found=type(key).__name__)
+    def raw_public(self, key: ec.EllipticCurvePublicKey) -> PublicKey:
         return key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
 
 

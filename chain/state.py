@@ -13,7 +13,8 @@ The state tree commits to the hash of each key's current version record.
 Store layout (prefixes of :mod:`chain.ledger`'s store):
 
 * ``c`` + key → the current version record (one read for current values);
-* ``v`` + key + ``\\x00`` + height (8 bytes BE) → every version record;
+* ``v`` + key + ``\\x00`` + height (8 bytes BE) → every earlier version record:
+  a record moves here in the batch that replaces it, so each is stored once;
 * ``x`` + key → the value of a derived-index key (``idx/…``): no versions.
 """
 
@@ -43,9 +44,9 @@ _HEIGHT = struct.Struct(">Q")
 
 def check_key(key: str) -> bytes:
     """The bytes of a state key; keys are non-empty text without NUL."""
-    if type(key) is not str or not key or "\x00" in key or len(key) > 512:
-        raise BadRequest("a state key is non-empty text without NUL, at most 512 characters", key=repr(key)[:80])
-    return key.encode("utf-8")
+    if type(key) is str and 0 < len(key) <= 512 and "\x00" not in key:
+        return key.encode()
+    raise BadRequest("a state key is non-empty text without NUL, at most 512 characters", key=repr(key)[:80])
 
 
 @dataclass(frozen=True)
@@ -96,21 +97,33 @@ class StateReader:
     def version(self, key: str, height: int | None = None) -> Version | None:
         """The version of ``key`` in force at ``height`` (the latest if None)."""
         kb = _versioned(key)
-        if height is None:
-            raw = self._store.get(CURRENT + kb)
-        else:
-            raw = next((v for _, v in self._store.items(
-                VERSIONS + kb + b"\x00", stop=version_key(kb, height + 1), reverse=True)), None)
+        raw = self._store.get(CURRENT + kb)
+        if raw is None:
+            return None
+        current = _version(key, raw)
+        if height is None or current.height <= height:
+            return current
+        # earlier versions are in v; read after c, so a block appended meanwhile
+        # (moving this c into v) adds nothing below current.height
+        raw = next((v for _, v in self._store.items(
+            VERSIONS + kb + b"\x00", stop=version_key(kb, height + 1), reverse=True)), None)
         return None if raw is None else _version(key, raw)
 
     def history(self, key: str, *, start: int = 0, limit: int = 100) -> list[Version]:
         """Versions of ``key`` from height ``start`` on, oldest first."""
         kb = _versioned(key)
+        raw = self._store.get(CURRENT + kb)
+        if raw is None:
+            return []
+        current = _version(key, raw)  # read first: the earlier versions are those below its height
         out = []
-        for _, raw in self._store.items(VERSIONS + kb + b"\x00", start=version_key(kb, start)):
+        for _, raw in self._store.items(VERSIONS + kb + b"\x00", start=version_key(kb, start),
+                                        stop=version_key(kb, current.height)):
             out.append(_version(key, raw))
             if len(out) >= limit:
-                break
+                return out
+        if current.height >= start:
+            out.append(current)
         return out
 
     def keys(self, prefix: str, *, after: str = "", limit: int = 100) -> Iterator[tuple[str, Any]]:
@@ -173,7 +186,8 @@ def version_writes(reader: StateReader, profile: CryptoProfile, height: int,
         else:
             raw = encode([height, value, prev_hash])
         puts.append((CURRENT + kb, raw))
-        puts.append((version_key(kb, height), raw))
+        if prev_raw is not None:  # the replaced version moves to v
+            puts.append((version_key(kb, decode_trusted(prev_raw)[0]), prev_raw))
         updates.append((h(kb), None if value is None else h(raw)))
     updates.sort(key=lambda u: u[0])
     return puts, updates

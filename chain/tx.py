@@ -87,13 +87,10 @@ class Transaction:
         if type(plain) is not list or len(plain) != 8:
             raise TxMalformed("a transaction is a list of 8 fields")
         chain_id, sender, key_id, nonce, contract, method, args, signature = plain
-        for name, value, kind in (
-            ("chain_id", chain_id, str), ("sender", sender, str), ("key_id", key_id, str),
-            ("nonce", nonce, int), ("contract", contract, str), ("method", method, str),
-            ("args", args, dict), ("signature", signature, bytes),
-        ):
-            if type(value) is not kind:
-                raise TxMalformed(f"field {name} must be {kind.__name__}", field=name)
+        if not (type(chain_id) is str and type(sender) is str and type(key_id) is str and type(nonce) is int
+                and type(contract) is str and type(method) is str and type(args) is dict
+                and type(signature) is bytes):
+            _refuse_field_types(plain)
         if nonce < 1:
             raise TxMalformed("nonce starts at 1", field="nonce")
         tx = cls(chain_id, sender, key_id, nonce, contract, method, args, signature)
@@ -108,6 +105,17 @@ class Transaction:
         except EncodingError as exc:
             raise TxMalformed(f"transaction bytes: {exc.message}", encoding=exc.code) from None
         return cls.from_plain(plain, bytes(data))
+
+
+_FIELD_TYPES = (("chain_id", str), ("sender", str), ("key_id", str), ("nonce", int), ("contract", str),
+                ("method", str), ("args", dict), ("signature", bytes))
+
+
+def _refuse_field_types(plain: list) -> None:
+    """Name the first field of a decoded transaction with the wrong type."""
+    for (name, kind), value in zip(_FIELD_TYPES, plain):
+        if type(value) is not kind:
+            raise TxMalformed(f"field {name} must be {kind.__name__}", field=name)
 
 
 def make_tx(key: PrivateKey, *, chain_id: str, sender: str, nonce: int, contract: str,

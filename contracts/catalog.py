@@ -112,8 +112,11 @@ def dept_key(department: str, code: str) -> str:
     return f"idx/catalog/dept/{department}/{code}"
 
 
+_PROVIDES = "idx/catalog/provides/"
+
+
 def provides_key(item_name: str) -> str:
-    return f"idx/catalog/provides/{item_name}"
+    return _PROVIDES + item_name
 
 
 def overlap_key(code: str) -> str:
@@ -128,8 +131,9 @@ def updated_key(department: str) -> str:
     return f"catalog/updated/{department}"
 
 
-def _check_rules(view: StateView, call: Call) -> None:
-    """The cross-field and cross-record rules of an entry (static shape is checked at the door)."""
+def _check_rules(view: StateView, call: Call) -> dict[str, Any] | None:
+    """The cross-field and cross-record rules of an entry (static shape is checked at the door);
+    returns the entry's current record, if it has one."""
     a = call.args
     code = a["resource_code"]
     prefix = a["class"] + a["item"] + a["category"] + a.get("subcategory", "")
@@ -161,6 +165,7 @@ def _check_rules(view: StateView, call: Call) -> None:
             raise refuse("CATALOG_RELATED_UNKNOWN", f"关联资源代码 {related} is not a catalogued resource",
                          field=f"related_codes[{i}]")
     _check_duty_mapping(view, call)
+    return existing
 
 
 def _check_duty_mapping(view: StateView, call: Call) -> None:
@@ -200,10 +205,9 @@ def _trimmed(item: dict[str, Any]) -> dict[str, Any]:
 @contract.method(roles=duty.OWNER_ROLES, args=ENTRY_ARGS)
 def publish(view: StateView, call: Call) -> Effects:
     """Publish a catalog entry, or a new version of one of the department's own entries."""
-    _check_rules(view, call)
+    current = _check_rules(view, call)
     a = call.args
     code = a["resource_code"]
-    current = view.get(entry_key(code))
     entry = {name: a.get(name, "" if name in _OPTIONAL_TEXT else []) for name in ENTRY_ARGS if name != "reason"}
     entry["data_items"] = [_trimmed(item) for item in a["data_items"]]
     if current is not None and current["entry"] == entry:
@@ -224,11 +228,16 @@ def publish(view: StateView, call: Call) -> Effects:
     writes.update(_unprovide(view, [n for n in old_names if n not in names], call.sender, code))
     overlaps = []
     pair = [call.sender, code]
-    for name in names:
-        providers = view.get(provides_key(name)) or []
+    get = view.get
+    for name in names:  # one read per data item: the loop to keep lean
+        key = provides_key(name)
+        providers = get(key)
+        if providers is None:  # the first provider of this item
+            writes[key] = [pair]
+            continue
         overlaps += [{"item": name, "provider": p[0], "resource_code": p[1]} for p in providers if p[0] != call.sender]
         if pair not in providers:
-            writes[provides_key(name)] = sorted([*providers, pair])
+            writes[key] = sorted([*providers, pair])
     if overlaps or (current is not None and view.get(overlap_key(code)) is not None):
         writes[overlap_key(code)] = overlaps or None
     events = [("catalog_published", {"uscc": call.sender, "resource_code": code, "version": record["version"]})]

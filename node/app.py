@@ -25,7 +25,7 @@ from chain.errors import (
     TxRejected,
     TxTooLarge,
 )
-from chain.execution import admit_static, nonce_key
+from chain.execution import Authenticator, admit_static, nonce_key
 from chain.ledger import Ledger, Proposal
 from chain.tx import Transaction
 from node.mempool import Mempool
@@ -92,6 +92,7 @@ class Application:
         out: list[Admission | None] = [None] * len(raws)
         staged: list[tuple[int, bytes, bytes, Transaction]] = []
         state = ledger.state
+        authenticate = Authenticator(ledger.machine, state)
         for i, raw in enumerate(raws):
             try:
                 if len(raw) > params["max_tx_bytes"]:
@@ -99,7 +100,7 @@ class Application:
                                      size=len(raw), limit=params["max_tx_bytes"])
                 tx = Transaction.from_bytes(raw)
                 admit_static(ledger.genesis, params, tx)
-                public_key = ledger.machine.authenticate(state, tx)
+                public_key = authenticate(tx)
                 ledger.machine.admit(state, tx)
                 staged.append((i, tx.tx_id(ledger.profile), public_key, tx))
             except TxRejected as exc:

@@ -283,6 +283,7 @@ INVALID = [
     # values the encoding does not carry
     ("ca3f800000", "ENCODING_UNSUPPORTED_VALUE"),       # float32 1.0
     ("cb3ff0000000000000", "ENCODING_UNSUPPORTED_VALUE"),  # float64 1.0
+    ("cb4800000000000000", "ENCODING_UNSUPPORTED_VALUE"),  # float64 too large for float32
     ("91ca00000000", "ENCODING_UNSUPPORTED_VALUE"),     # [0.0] inside a list
     ("d40100", "ENCODING_UNSUPPORTED_VALUE"),           # fixext1 type 1
     ("c70005", "ENCODING_UNSUPPORTED_VALUE"),           # ext8, empty, type 5

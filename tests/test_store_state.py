@@ -335,6 +335,15 @@ def test_state_history_is_a_hash_chain(history_chain):
     assert public["deleted"] is True and public["hash"] == hashlib.sha256(versions[1].raw).hexdigest()
 
 
+def test_each_version_record_is_stored_once(history_chain):
+    """The current version lives under c only; a version moves to v when the next replaces it."""
+    ledger = history_chain.ledger
+    stored = [(k, v) for k, v in ledger.store.items(b"v" + b"kv/x\x00")]
+    assert [int.from_bytes(k[-8:], "big") for k, _ in stored] == [1, 3]
+    assert ledger.store.get(b"c" + b"kv/x") == ledger.state.version("kv/x").raw
+    assert [raw for _, raw in stored] == [v.raw for v in ledger.state.history("kv/x")[:2]]
+
+
 def test_state_keys_skip_deleted_and_page(history_chain):
     """keys() lists current records under a prefix in key order, skipping deleted
     ones, and pages with after/limit."""
