@@ -152,13 +152,13 @@ class ListOf(Spec):
                 raise _relocated(exc, where, f"{where}[{i}]") from None
 
     def test_source(self, v: str, env: "_Compiler") -> str:
-        name = env.function(f"""
-            if type(x) is not list or not {self.min_items} <= len(x) <= {self.max_items}:
-                return False
-            for y in x:
-                if not {self.item.test_source("y", env)}:
-                    return False
-            return True""")
+        if isinstance(self.item, Obj):  # a list of maps (data items): their checks inline, no call per item
+            body = textwrap.indent("\n".join(self.item.test_lines("y", env)), "    ")
+        else:
+            body = f"    if not {self.item.test_source('y', env)}:\n        return False"
+        name = env.function("\n".join([
+            "", f"if type(x) is not list or not {self.min_items} <= len(x) <= {self.max_items}:",
+            "    return False", "for y in x:", body, "return True"]))
         return f"{name}({v})"
 
 
@@ -170,16 +170,21 @@ class Obj(Spec):
     def check(self, value: Any, where: str) -> None:
         check_args(self.fields, value, where + ".")
 
-    def test_source(self, v: str, env: "_Compiler") -> str:
-        lines = [f"if type(x) is not dict or not x.keys() <= {env.add(frozenset(self.fields))}:", "    return False"]
+    def test_lines(self, v: str, env: "_Compiler") -> list[str]:
+        """Statements that ``return False`` unless the map named ``v`` passes."""
+        lines = [f"if type({v}) is not dict or not {v}.keys() <= {env.add(frozenset(self.fields))}:",
+                 "    return False"]
         for n, (field, spec) in enumerate(self.fields.items()):
-            lines.append(f"f{n} = x.get({field!r}, MISSING)")
+            lines.append(f"f{n} = {v}.get({field!r}, MISSING)")
             test = spec.test_source(f"f{n}", env)
             if spec.required:
                 lines += [f"if f{n} is MISSING or not {test}:", "    return False"]
             else:
                 lines += [f"if f{n} is not MISSING and not {test}:", "    return False"]
-        name = env.function("\n".join(["", *lines, "return True"]))
+        return lines
+
+    def test_source(self, v: str, env: "_Compiler") -> str:
+        name = env.function("\n".join(["", *self.test_lines("x", env), "return True"]))
         return f"{name}({v})"
 
 

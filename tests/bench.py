@@ -14,7 +14,8 @@ figures), SM2 for the 国密 profile (the same figures under ``sm2_sm3``):
   thread) fed msgpack batches of 1000 over HTTP from a client in this process.
 
 * ``catalog`` — ``catalog.publish`` transactions with 20 data items each,
-  committed in process (timed over the first ``MULU_BENCH_CATALOG_TIMED``,
+  admitted in batches of 5000 and committed in process as above (timed over
+  the first ``MULU_BENCH_CATALOG_TIMED``,
   against the verification rate sampled before, between and after its timed
   batches, since this machine's speed drifts within a run), then 2000 reads of
   entries by code, current and as of a height, with
@@ -198,7 +199,7 @@ def bench_catalog(root: str) -> dict:
     elapsed, done, height_half, entries_half = 0.0, 0, 0, 0
     reference = []  # the verification rate, sampled before, between and after the timed batches
     while done < CATALOG_ENTRIES:
-        raws = [entry(i) for i in range(done, min(done + 2000, CATALOG_ENTRIES))]
+        raws = [entry(i) for i in range(done, min(done + IN_PROCESS_BATCH, CATALOG_ENTRIES))]
         if done < CATALOG_TIMED:
             reference.append(verify_rate(1, n=1000))
         start = time.perf_counter()
