@@ -62,8 +62,38 @@ def test_help_runs_as_an_installed_command():
     """The installed console script runs and lists every command."""
     result = run_mulu("--help")
     assert result.returncode == 0, result.stderr
-    for command in ("keygen", "init", "node", "demo", "tx", "query", "export", "audit", "proof"):
+    for command in ("keygen", "init", "node", "demo", "tx", "query", "export", "audit", "proof", "envelope"):
         assert command in result.stdout
+
+
+def test_envelope_seal_and_open_a_credential(tmp_path: Path):
+    """A credential sealed to a custodian's SM2 key opens with that key and context only."""
+    custodian = mulu_json("keygen", "--profile", "sm2", "--out", tmp_path / "custodian.pem",
+                          "--passphrase", "门禁")
+    other = tmp_path / "other.pem"
+    mulu("keygen", "--profile", "sm2", "--out", other)
+    public = tmp_path / "custodian.pub.pem"
+    public.write_bytes(load_private_key_file(str(tmp_path / "custodian.pem"), "门禁").public_pem())
+    secret = tmp_path / "secret.txt"
+    secret.write_text("db-password: 北京市政务云 s3cr3t")
+    sealed = mulu_json("envelope", "seal", "--to", public, "--in", secret, "--out", tmp_path / "env.bin",
+                       "--context", "system/110000-001")
+    assert sealed["recipient"] == custodian["key_id"] and sealed["scheme"] == "sm2-sm4-gcm"
+    assert secret.read_bytes() not in (tmp_path / "env.bin").read_bytes()
+    mulu("envelope", "open", "--key", tmp_path / "custodian.pem", "--passphrase", "门禁", "--in",
+         tmp_path / "env.bin", "--out", tmp_path / "back.txt", "--context", "system/110000-001")
+    assert (tmp_path / "back.txt").read_bytes() == secret.read_bytes()
+    assert_fails("ENVELOPE_INVALID", "envelope", "open", "--key", other, "--in", tmp_path / "env.bin",
+                 "--out", tmp_path / "x.txt", "--context", "system/110000-001")
+    assert_fails("ENVELOPE_INVALID", "envelope", "open", "--key", tmp_path / "custodian.pem", "--passphrase",
+                 "门禁", "--in", tmp_path / "env.bin", "--out", tmp_path / "x.txt", "--context", "system/other")
+    assert_fails("FILE_EXISTS", "envelope", "seal", "--to", public, "--in", secret, "--out", tmp_path / "env.bin")
+    ed_key = tmp_path / "ed.pem"
+    mulu("keygen", "--out", ed_key)
+    ed_public = tmp_path / "ed.pub.pem"
+    ed_public.write_bytes(load_private_key_file(str(ed_key)).public_pem())
+    assert_fails("KEY_FILE_INVALID", "envelope", "seal", "--to", ed_public, "--in", secret,
+                 "--out", tmp_path / "e2.bin")
 
 
 def test_keygen_plain_and_with_passphrase(tmp_path: Path):
