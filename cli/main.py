@@ -479,6 +479,20 @@ def q_members(node: str = NODE) -> None:
 # --- export, audit, proofs ------------------------------------------------------
 
 
+def _file_job(job: Any, out: Path) -> Any:
+    """Run ``job`` (which reads files), failing with a stable code on a refusal or an unreadable
+    file, and refuse to overwrite ``out``."""
+    try:
+        result = job()
+    except MuluError as exc:
+        fail(exc)
+    except OSError as exc:
+        fail(MuluError(f"cannot read {exc.filename}: {exc.strerror}", code="FILE_UNREADABLE"))
+    if out.exists():
+        fail(MuluError(f"{out} exists; refusing to overwrite it", code="FILE_EXISTS"))
+    return result
+
+
 @envelope_app.command("seal")
 def envelope_seal(to: Path = typer.Option(..., "--to", help="The custodian's SM2 public key (PEM)."),
                   secret: Path = typer.Option(..., "--in", help="The credential to seal (at most 64 KiB)."),
@@ -489,15 +503,8 @@ def envelope_seal(to: Path = typer.Option(..., "--to", help="The custodian's SM2
     """Seal a credential: SM4-GCM under a fresh key, that key SM2-encrypted to the custodian."""
     from chain.envelope import seal
 
-    try:
-        public_key = profile("sm2-sm3").public_key_from_pem(to.read_bytes())
-        envelope = seal(public_key, secret.read_bytes(), context.encode())
-    except MuluError as exc:
-        fail(exc)
-    except OSError as exc:
-        fail(MuluError(f"cannot read {exc.filename}: {exc.strerror}", code="FILE_UNREADABLE"))
-    if out.exists():
-        fail(MuluError(f"{out} exists; refusing to overwrite it", code="FILE_EXISTS"))
+    envelope = _file_job(lambda: seal(profile("sm2-sm3").public_key_from_pem(to.read_bytes()),
+                                      secret.read_bytes(), context.encode()), out)
     out.write_bytes(envelope.to_bytes())
     show({"file": str(out), "scheme": envelope.scheme, "recipient": envelope.recipient})
 
@@ -511,14 +518,8 @@ def envelope_open(key: Path = typer.Option(..., "--key", help="The custodian's S
     """Open an envelope sealed to this key; refuses another key, another context or any changed byte."""
     from chain.envelope import open_envelope
 
-    try:
-        secret = open_envelope(load_private_key_file(str(key), passphrase), envelope.read_bytes(), context.encode())
-    except MuluError as exc:
-        fail(exc)
-    except OSError as exc:
-        fail(MuluError(f"cannot read {exc.filename}: {exc.strerror}", code="FILE_UNREADABLE"))
-    if out.exists():
-        fail(MuluError(f"{out} exists; refusing to overwrite it", code="FILE_EXISTS"))
+    secret = _file_job(lambda: open_envelope(load_private_key_file(str(key), passphrase), envelope.read_bytes(),
+                                             context.encode()), out)
     out.write_bytes(secret)
     show({"file": str(out), "bytes": len(secret)})
 
