@@ -227,8 +227,8 @@ def _print_overlaps(client: Client) -> None:
         return
     names = {m["uscc"]: m["name"] for m in client.members(limit=1000)["members"]}
     print_table("一数一源 重复采集提示 / single-source overlaps (000:第七条)",
-                ("资源代码 resource", "信息项 item", "已由 provided by", "其资源代码 their resource"),
-                [(row["resource_code"], o["item"], names.get(o["provider"], o["provider"]), o["resource_code"])
+                ("资源代码 resource", "信息项 item", "已由 provided by", "其条目数 their entries"),
+                [(row["resource_code"], o["item"], names.get(o["provider"], o["provider"]), o["entries"])
                  for row in rows for o in row["overlaps"]])
 
 

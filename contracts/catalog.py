@@ -24,8 +24,10 @@ State::
     catalog/entry/<code>                 latest version
     catalog/version/<code>/<000001>      every version, immutable
     idx/catalog/dept/<uscc>/<code>       derived index: the latest version number, to list a department's entries
-    idx/catalog/provides/<item name>     derived index: [[provider uscc, resource code], ...] sorted
-    catalog/overlap/<code>               [{item, provider, resource_code}, ...] of the latest version
+    idx/catalog/provides/<item name>     derived index: [[provider uscc, entries], ...] by provider — how many
+                                         current entries of each department declare the item (bounded by
+                                         the number of departments, however common the item)
+    catalog/overlap/<code>               [{item, provider, entries}, ...] of the latest version
     catalog/note/<uscc>/<note_id>        a review-approved note for entries without duty items
     catalog/updated/<uscc>               {"height", "time"} of the department's last catalog change
 """
@@ -185,15 +187,14 @@ def _check_duty_mapping(view: StateView, call: Call) -> None:
                          article=ARTICLE_DUTY, field="note_id")
 
 
-def _unprovide(view: StateView, names: list[str], provider: str, code: str) -> dict[str, Any]:
-    """Writes removing ``provider``'s ``code`` from the 一数一源 index of ``names``."""
-    writes: dict[str, Any] = {}
-    pair = [provider, code]
-    for name in sorted(set(names)):
-        current = view.get(provides_key(name)) or []
-        if pair in current:
-            writes[provides_key(name)] = [p for p in current if p != pair] or None
-    return writes
+def _counted(providers: list[list[Any]], provider: str, delta: int) -> list[list[Any]] | None:
+    """The 一数一源 index value ``providers`` with ``provider``'s count of entries moved by ``delta``."""
+    mine = sum(n for p, n in providers if p == provider) + delta
+    out = [pair for pair in providers if pair[0] != provider]
+    if mine > 0:
+        out.append([provider, mine])
+        out.sort()
+    return out or None
 
 
 def _trimmed(item: dict[str, Any]) -> dict[str, Any]:
@@ -221,23 +222,24 @@ def publish(view: StateView, call: Call) -> Effects:
         "height": call.ctx.height, "time": call.ctx.time,
     }
     names = sorted({item["name"] for item in entry["data_items"]})
-    old_names = [] if current is None else [item["name"] for item in current["entry"]["data_items"]]
+    old_names = set() if current is None else {item["name"] for item in current["entry"]["data_items"]}
     writes: dict[str, Any] = {entry_key(code): record, version_key(code, record["version"]): record,
                               dept_key(call.sender, code): record["version"],
                               updated_key(call.sender): {"height": call.ctx.height, "time": call.ctx.time}}
-    writes.update(_unprovide(view, [n for n in old_names if n not in names], call.sender, code))
     overlaps = []
-    pair = [call.sender, code]
     get = view.get
     for name in names:  # one read per data item: the loop to keep lean
         key = provides_key(name)
         providers = get(key)
         if providers is None:  # the first provider of this item
-            writes[key] = [pair]
+            writes[key] = [[call.sender, 1]]
             continue
-        overlaps += [{"item": name, "provider": p[0], "resource_code": p[1]} for p in providers if p[0] != call.sender]
-        if pair not in providers:
-            writes[key] = sorted([*providers, pair])
+        overlaps += [{"item": name, "provider": p, "entries": n} for p, n in providers if p != call.sender]
+        if name not in old_names:
+            writes[key] = _counted(providers, call.sender, 1)
+    for name in sorted(old_names.difference(names)):  # items this version no longer declares
+        key = provides_key(name)
+        writes[key] = _counted(get(key) or [], call.sender, -1)
     if overlaps or (current is not None and view.get(overlap_key(code)) is not None):
         writes[overlap_key(code)] = overlaps or None
     events = [("catalog_published", {"uscc": call.sender, "resource_code": code, "version": record["version"]})]

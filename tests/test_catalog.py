@@ -10,6 +10,8 @@ who already provides it.
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chain.encoding import encode
 from contracts import catalog
@@ -63,7 +65,7 @@ def test_publish_records_the_entry_its_owner_and_index(net):
     assert (record["version"], record["signer"], record["prev_hash"]) == (1, EDU, b"")
     assert record["entry"]["share_type"] == "conditional"
     assert state.get(catalog.dept_key(EDU, "301001/000001")) == 1
-    assert state.get(catalog.provides_key("学籍号")) == [[EDU, "301001/000001"]]
+    assert state.get(catalog.provides_key("学籍号")) == [[EDU, 1]]
     assert state.get(catalog.overlap_key("301001/000001")) is None
     assert state.get(catalog.updated_key(EDU))["height"] == net.ledger.tip.height
 
@@ -75,11 +77,28 @@ def test_single_source_overlap_is_recorded_not_refused(net):
                                                provider="北京市卫生健康委员会"))
     assert result.ok, result
     overlaps = net.ledger.state.get(catalog.overlap_key("302001/000001"))
-    assert overlaps == [{"item": "身份证号", "provider": EDU, "resource_code": "301001/000001"}]
+    assert overlaps == [{"item": "身份证号", "provider": EDU, "entries": 1}]
     [event] = [e for e in result.events if e[0] == "single_source_overlap"]
     assert event[1]["article"] == catalog.ARTICLE_SINGLE_SOURCE and event[1]["providers"] == [EDU]
-    assert net.ledger.state.get(catalog.provides_key("身份证号")) == [
-        [EDU, "301001/000001"], [HEALTH, "302001/000001"]]
+    assert net.ledger.state.get(catalog.provides_key("身份证号")) == sorted([[EDU, 1], [HEALTH, 1]])
+
+
+def test_single_source_index_counts_entries_per_provider(net):
+    """However many entries declare an item, its 一数一源 index holds one count per department:
+    a department's second entry with 身份证号 counts 2, a version dropping it counts 1 again,
+    and another department's overlap names the provider with its count."""
+    assert run(net, EDU, "publish", entry()).ok
+    assert run(net, EDU, "publish", entry("301001/000002")).ok
+    assert net.ledger.state.get(catalog.provides_key("身份证号")) == [[EDU, 2]]
+    result = run(net, HEALTH, "publish", entry("302001/000001", HEALTH, ("患者姓名", "身份证号"),
+                                               provider="北京市卫生健康委员会"))
+    assert result.ok, result
+    assert net.ledger.state.get(catalog.overlap_key("302001/000001")) == [
+        {"item": "身份证号", "provider": EDU, "entries": 2}]
+    dropped = entry("301001/000002", items=("学生姓名", "学籍号"), reason="不再采集身份证号")
+    assert run(net, EDU, "publish", dropped).ok
+    assert net.ledger.state.get(catalog.provides_key("身份证号")) == sorted([[EDU, 1], [HEALTH, 1]])
+    assert net.ledger.state.get(catalog.provides_key("学籍号")) == [[EDU, 2]]
 
 
 def test_versions_link_by_hash_and_diff_names_what_changed(net):
@@ -182,7 +201,7 @@ def test_api_serves_entries_versions_diffs_and_overlaps(net):
     assert [e["resource_code"] for e in listing["entries"]] == [code]
     overlaps = client.get("/v1/catalog/overlaps").json()["overlaps"]
     assert overlaps == [{"resource_code": "302001/000001",
-                         "overlaps": [{"item": "身份证号", "provider": EDU, "resource_code": code}]}]
+                         "overlaps": [{"item": "身份证号", "provider": EDU, "entries": 1}]}]
     health = client.get("/v1/catalog/entry", params={"code": "302001/000001"}).json()
     assert health["overlaps"][0]["provider"] == EDU
     missing = client.get("/v1/catalog/diff", params={"code": code, "from": 1, "to": 9})
@@ -210,3 +229,32 @@ def test_an_overlap_is_cleared_when_the_item_is_dropped(net):
                                         "reason": "不再采集身份证号，改由共享获取"}).ok
     assert net.ledger.state.get(catalog.overlap_key("302001/000001")) is None
     assert net.ledger.state.get(catalog.overlap_key("301001/000001")) is None  # never had one
+
+
+POOL = ("姓名", "身份证号", "出生日期", "住址", "联系电话")
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from([EDU, HEALTH]), st.integers(1, 2),
+                          st.sets(st.sampled_from(POOL), min_size=1, max_size=4)), min_size=1, max_size=8))
+def test_single_source_index_is_what_the_current_entries_say(net, steps):
+    """After any sequence of publications (several in one block, some changing an entry's
+    items, some refused as unchanged), each item's index counts, per department, exactly its
+    current entries declaring the item — the same as recounting the entries."""
+    prefixes = {EDU: "301001", HEALTH: "302001"}
+    txs = [net.tx(d, "catalog", "publish", entry(f"{prefixes[d]}/{n:06d}", d, tuple(sorted(items)),
+                                                 provider="部门"))
+           for d, n, items in steps]
+    net.submit(*txs)
+    net.blocks()
+    state = net.ledger.state
+    expected: dict[str, dict[str, int]] = {}
+    for d, prefix in prefixes.items():
+        for n in (1, 2):
+            record = state.get(catalog.entry_key(f"{prefix}/{n:06d}"))
+            for item in record["entry"]["data_items"] if record else ():
+                expected.setdefault(item["name"], {}).setdefault(d, 0)
+                expected[item["name"]][d] += 1
+    for name in (*POOL, "学生姓名", "学籍号"):
+        want = sorted([d, c] for d, c in expected.get(name, {}).items()) or None
+        assert state.get(catalog.provides_key(name)) == want, name
