@@ -370,6 +370,19 @@ def catalog_list(department: str, node: str = NODE) -> None:
                   e["version"]) for e in entries])
 
 
+@catalog_app.command("provides")
+def catalog_provides(item: str = typer.Argument(..., help="A data item (信息项) name, e.g. 公民身份号码."),
+                     node: str = NODE) -> None:
+    """一数一源: which departments already provide a data item, and in which of their entries."""
+    def run() -> None:
+        client = Client(node)
+        rows = client.get("/v1/catalog/provides", item=item)["providers"]
+        names = {m["uscc"]: m["name"] for m in client.members(limit=1000)["members"]}
+        print_table(f"一数一源: {item}", ("提供方 provider", "统一社会信用代码", "资源代码 resources"),
+                    [(names.get(r["provider"], ""), r["provider"], "; ".join(r["resource_codes"])) for r in rows])
+    fetch(run)
+
+
 @catalog_app.command("overlaps")
 def catalog_overlaps(node: str = NODE) -> None:
     """一数一源: data items declared by a department that another already provides."""

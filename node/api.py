@@ -312,6 +312,21 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
                 for k, v in ledger.state.keys(prefix, after=prefix + after if after else "", limit=limit)]
         return {"overlaps": rows, "next": rows[-1]["resource_code"] if len(rows) == limit else None}
 
+    @api.get("/v1/catalog/provides", tags=["data catalog"])
+    def who_provides(item: str = Query(..., min_length=1, max_length=100)) -> Any:
+        """一数一源: the departments whose current entries declare data item ``item``, each with
+        the resource codes of those entries — what review checks before a department collects it again."""
+        providers = ledger.state.get(catalog.provides_key(item.strip())) or []
+        rows = []
+        for uscc, count in providers:
+            prefix = catalog.dept_key(uscc, "")
+            codes = [k[len(prefix):] for k, _ in ledger.state.keys(prefix, limit=100_000)]
+            records = (ledger.state.get(catalog.entry_key(c)) for c in codes)
+            rows.append({"provider": uscc, "entries": count, "resource_codes": [
+                r["resource_code"] for r in records
+                if r is not None and any(i["name"] == item.strip() for i in r["entry"]["data_items"])]})
+        return {"item": item.strip(), "providers": rows}
+
     @api.get("/v1/catalog/overdue", tags=["data catalog"])
     def list_overdue(include_due: bool = False) -> Any:
         """Departments whose data catalog was not updated within N working days of a duty change

@@ -204,6 +204,11 @@ def test_api_serves_entries_versions_diffs_and_overlaps(net):
                          "overlaps": [{"item": "身份证号", "provider": EDU, "entries": 1}]}]
     health = client.get("/v1/catalog/entry", params={"code": "302001/000001"}).json()
     assert health["overlaps"][0]["provider"] == EDU
+    provides = client.get("/v1/catalog/provides", params={"item": "身份证号"}).json()
+    assert provides == {"item": "身份证号", "providers": sorted([
+        {"provider": EDU, "entries": 1, "resource_codes": [code]},
+        {"provider": HEALTH, "entries": 1, "resource_codes": ["302001/000001"]}], key=lambda r: r["provider"])}
+    assert client.get("/v1/catalog/provides", params={"item": "无人采集"}).json()["providers"] == []
     missing = client.get("/v1/catalog/diff", params={"code": code, "from": 1, "to": 9})
     assert (missing.status_code, missing.json()["code"]) == (404, "CATALOG_ENTRY_NOT_FOUND")
 

@@ -80,6 +80,8 @@ def test_duty_and_catalog_files_end_to_end(served, tmp_path):
     shown = json.loads(mulu("catalog", "show", "301001/000001", *node).stdout)
     assert shown["version"] == 2
     assert "中小学学籍信息" in mulu("catalog", "list", EDU.uscc, *node).output
+    provides = mulu("catalog", "provides", "公民身份号码", *node).output
+    assert "301001/000001" in provides and EDU.name in provides
 
 
 def test_invalid_files_name_the_problem(served, tmp_path):
