@@ -7,7 +7,7 @@ atomic store batch holding the block, its transaction index, the state
 versions, the state-tree nodes, the history-tree nodes and the new tip: a
 crash leaves the previous block as the tip or the new one, never a mixture.
 
-Store prefixes: ``G`` genesis, ``tip``, ``B`` blocks by height, ``T`` tx id →
+Store prefixes: ``G`` genesis, ``F`` the layout's version, ``tip``, ``B`` blocks by height, ``T`` tx id →
 location, ``c``/``v`` state and ``x`` derived indexes (:mod:`chain.state`),
 ``N`` state-tree nodes, ``M`` history-tree nodes, ``H`` block hashes by height.
 """
@@ -51,6 +51,11 @@ class Tip:
     time: int
 
 
+STORE_FORMAT = b"2"
+"""The store layout this code writes and reads (2: each state record stored once,
+derived indexes under ``x``). A store of another layout is refused when opened."""
+
+
 class Ledger:
     """One chain's blocks and state in a :class:`Store`, executed by a :class:`Machine`."""
 
@@ -68,6 +73,10 @@ class Ledger:
             self._write_genesis()
         elif stored != genesis.canonical:
             raise GenesisInvalid("this store holds a chain with another genesis", chain_id=genesis.chain_id)
+        elif store.get(b"F") != STORE_FORMAT:
+            raise StoreCorrupt("this store was written in another layout by an older mulu; make a new home "
+                               "(or replay an export into one)", code="STORE_FORMAT_OLD",
+                               found=(store.get(b"F") or b"1").decode(), expected=STORE_FORMAT.decode())
         raw_tip = store.get(b"tip")
         if raw_tip is None:
             raise StoreCorrupt("the store has a genesis but no tip")
@@ -88,6 +97,7 @@ class Ledger:
         puts += [(b"N" + k, v) for k, v in nodes]
         puts += self._history_puts(history, 0, g.hash)
         puts.append((b"G", g.canonical))
+        puts.append((b"F", STORE_FORMAT))
         puts.append((b"tip", encode([0, g.hash, g.genesis_time])))
         self.store.write(puts)
 

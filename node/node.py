@@ -40,9 +40,18 @@ again and again: about a tenth of block production (measured with
 tests/bench.py's catalog section). Cyclic garbage is still collected."""
 
 
+_gc_tuned = False
+
+
 def tune_garbage_collector() -> None:
-    """Move what exists now (modules, the app) out of the collector's way and
-    set :data:`GC_THRESHOLDS`; a node is its process's main job."""
+    """Once per process: collect what is garbage now, move what remains (modules,
+    the app) out of the collector's way and set :data:`GC_THRESHOLDS`; a node is
+    its process's main job."""
+    global _gc_tuned
+    if _gc_tuned:
+        return
+    _gc_tuned = True
+    gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
 

@@ -445,3 +445,18 @@ def test_reopened_level_store_restores_tip_and_state(home, tmp_path):
     finally:
         reopened.ledger.close()
         memory.ledger.close()
+
+
+def test_invalid_store_of_an_older_layout_is_refused(home):
+    """A store written in an older layout (no F record, or another version) is refused when opened,
+    never read as if it were of this layout."""
+    store = MemoryStore()
+    Chain(home, store)
+    for old in (None, b"1"):
+        store.write([(b"F", old)])
+        with pytest.raises(MuluError) as info:
+            Ledger(store, home.genesis(), machine(), verify_threads=1)
+        assert info.value.code == "STORE_FORMAT_OLD"
+        assert info.value.details["found"] == "1"
+    store.write([(b"F", b"2")])
+    assert Ledger(store, home.genesis(), machine(), verify_threads=1).tip.height == 0
