@@ -18,6 +18,7 @@ ones), optionally encrypted with a passphrase.
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
@@ -105,29 +106,54 @@ def key_id(profile: "CryptoProfile", public_key: PublicKey) -> str:
     return profile.hash(public_key)[:8].hex()
 
 
-class PemKeyFiles:
-    """Key files: PKCS#8 PEM private keys (encrypted when a passphrase is
-    given) and SubjectPublicKeyInfo PEM public keys, read and written through
-    a pyca-style ``serialization`` module — pyca/cryptography's own, or the
-    fork of it a profile's library ships (Tongsuo's, for SM2).
+class KeyProfile(ABC):
+    """What the profiles share about keys: raw public keys turned into their
+    library's key objects once (a cache, since every signature check needs
+    one), and key files — PKCS#8 PEM private keys (encrypted when a passphrase
+    is given) and SubjectPublicKeyInfo PEM public keys — read and written
+    through a pyca-style ``serialization`` module: pyca/cryptography's own, or
+    the fork of it a profile's library ships (Tongsuo's, for SM2).
 
-    A profile says which module, which exceptions mean "not a key file this
-    module reads", which loaded keys are its own, and how a public key becomes
-    the raw bytes the chain stores.
+    A profile says how raw public key bytes become a key object, which module
+    reads its files, which exceptions mean "not a key file this module reads",
+    which loaded keys are its own, and how a key object becomes raw bytes.
     """
 
     name: str
     serialization: Any
     unreadable: tuple[type[Exception], ...] = (ValueError,)
 
+    def __init__(self) -> None:
+        self._keys: dict[bytes, Any] = {}
+
+    @abstractmethod
+    def load_public(self, public_key: PublicKey) -> Any:
+        """The library's key object for raw ``public_key``; raise :class:`CryptoError` if it is none."""
+
+    @abstractmethod
     def is_own_private(self, handle: object) -> bool:
-        raise NotImplementedError
+        """True when a loaded private key is a key of this profile."""
 
+    @abstractmethod
     def is_own_public(self, key: object) -> bool:
-        raise NotImplementedError
+        """True when a loaded public key is a key of this profile."""
 
+    @abstractmethod
     def raw_public(self, key: Any) -> PublicKey:
-        raise NotImplementedError
+        """The raw bytes the chain stores for a public key object."""
+
+    def _public(self, public_key: PublicKey) -> Any:
+        key = self._keys.get(public_key)
+        if key is None:
+            key = self.load_public(public_key)
+            if len(self._keys) > 100_000:
+                self._keys.clear()
+            self._keys[public_key] = key
+        return key
+
+    def check_public_key(self, public_key: PublicKey) -> None:
+        """Raise :class:`CryptoError` unless ``public_key`` is a key of this profile."""
+        self._public(public_key)
 
     def private_pem(self, handle: Any, passphrase: bytes | None) -> bytes:
         s = self.serialization
@@ -161,7 +187,7 @@ class PemKeyFiles:
         return self.raw_public(key)
 
 
-class Ed25519Sha256(PemKeyFiles):
+class Ed25519Sha256(KeyProfile):
     """The default profile: Ed25519 signatures (RFC 8032), SHA-256 hashes."""
 
     name = "ed25519-sha256"
@@ -170,9 +196,6 @@ class Ed25519Sha256(PemKeyFiles):
     signature_size = 64
     serialization = serialization
     unreadable = (ValueError, UnsupportedAlgorithm)
-
-    def __init__(self) -> None:
-        self._keys: dict[bytes, Ed25519PublicKey] = {}
 
     def hash(self, data: bytes) -> Hash32:
         return hashlib.sha256(data).digest()
@@ -186,23 +209,13 @@ class Ed25519Sha256(PemKeyFiles):
     def public_bytes(self, handle: Ed25519PrivateKey) -> PublicKey:
         return handle.public_key().public_bytes_raw()
 
-    def _public(self, public_key: PublicKey) -> Ed25519PublicKey:
-        key = self._keys.get(public_key)
-        if key is None:
-            if len(public_key) != self.public_key_size:
-                raise CryptoError("Ed25519 public keys are 32 bytes", length=len(public_key))
-            try:
-                key = Ed25519PublicKey.from_public_bytes(public_key)
-            except ValueError as exc:
-                raise CryptoError(f"not an Ed25519 public key: {exc}") from None
-            if len(self._keys) > 100_000:
-                self._keys.clear()
-            self._keys[public_key] = key
-        return key
-
-    def check_public_key(self, public_key: PublicKey) -> None:
-        """Raise :class:`CryptoError` unless ``public_key`` is a key of this profile."""
-        self._public(public_key)
+    def load_public(self, public_key: PublicKey) -> Ed25519PublicKey:
+        if len(public_key) != self.public_key_size:
+            raise CryptoError("Ed25519 public keys are 32 bytes", length=len(public_key))
+        try:
+            return Ed25519PublicKey.from_public_bytes(public_key)
+        except ValueError as exc:
+            raise CryptoError(f"not an Ed25519 public key: {exc}") from None
 
     def recognizes_public_key(self, public_key: bytes) -> bool:
         return len(public_key) == self.public_key_size

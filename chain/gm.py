@@ -61,7 +61,7 @@ from tongsuopy.crypto import hashes, serialization
 from tongsuopy.crypto.asymciphers import ec
 from tongsuopy.crypto.exceptions import InternalError, InvalidSignature, UnsupportedAlgorithm
 
-from chain.crypto import Hash32, PemKeyFiles, PrivateKey, PublicKey, Signature
+from chain.crypto import Hash32, KeyProfile, PrivateKey, PublicKey, Signature
 from chain.errors import CryptoError
 
 SM2_SIGNER_ID = b"1234567812345678"
@@ -105,7 +105,7 @@ def is_der_signature(sig: bytes) -> bool:
     return i == n
 
 
-class Sm2Sm3(PemKeyFiles):
+class Sm2Sm3(KeyProfile):
     """The 国密 profile: SM2 signatures (GB/T 32918) with SM3 hashes (GB/T 32905)."""
 
     name = "sm2-sm3"
@@ -114,9 +114,6 @@ class Sm2Sm3(PemKeyFiles):
     signer_id = SM2_SIGNER_ID
     serialization = serialization
     unreadable = (ValueError, UnsupportedAlgorithm)
-
-    def __init__(self) -> None:
-        self._keys: dict[bytes, ec.EllipticCurvePublicKey] = {}
 
     def hash(self, data: bytes) -> Hash32:
         return sm3_hash(data)
@@ -139,23 +136,13 @@ class Sm2Sm3(PemKeyFiles):
         """True when ``signature`` has the shape of an SM2 signature (strict DER)."""
         return is_der_signature(signature)
 
-    def _public(self, public_key: PublicKey) -> ec.EllipticCurvePublicKey:
-        key = self._keys.get(public_key)
-        if key is None:
-            if not self.recognizes_public_key(public_key):
-                raise CryptoError("SM2 public keys are 65 bytes: 04 || x || y", length=len(public_key))
-            try:
-                key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SM2(), public_key)
-            except ValueError as exc:
-                raise CryptoError(f"not a point of the SM2 curve: {exc}") from None
-            if len(self._keys) > 100_000:
-                self._keys.clear()
-            self._keys[public_key] = key
-        return key
-
-    def check_public_key(self, public_key: PublicKey) -> None:
-        """Raise :class:`CryptoError` unless ``public_key`` is a point of the SM2 curve."""
-        self._public(public_key)
+    def load_public(self, public_key: PublicKey) -> ec.EllipticCurvePublicKey:
+        if not self.recognizes_public_key(public_key):
+            raise CryptoError("SM2 public keys are 65 bytes: 04 || x || y", length=len(public_key))
+        try:
+            return ec.EllipticCurvePublicKey.from_encoded_point(ec.SM2(), public_key)
+        except ValueError as exc:
+            raise CryptoError(f"not a point of the SM2 curve: {exc}") from None
 
     def verify(self, public_key: PublicKey, message: bytes, signature: Signature) -> bool:
         # Tongsuo verifies through cffi, which releases the GIL: callers may fan out over threads.
