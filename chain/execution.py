@@ -132,22 +132,19 @@ class SignatureChecker:
         verify = self.profile.verify
         return [verify(public_key, tx.signing_bytes(), tx.signature) for _, public_key, tx in items]
 
-    def start(self, items: Sequence[tuple[bytes, bytes, Transaction]]) -> Callable[[], list[bool]]:
-        """Begin verifying ``(tx_id, public_key, tx)`` triples; return a call that
-        waits and gives True where the signature holds.
+    def check_many(self, items: Sequence[tuple[bytes, bytes, Transaction]]) -> list[bool]:
+        """Verify ``(tx_id, public_key, tx)`` triples; True where the signature holds.
 
         The work is split into one slice per thread (a future per signature
-        would cost more than a quarter of a verification), so the caller can go
-        on preparing the next items while these are checked.
+        would cost more than a quarter of a verification).
         """
         todo = [i for i, item in enumerate(items) if item[0] not in self._verified]
         if self._pool is None or len(todo) < 16:
-            oks = self._verify([items[i] for i in todo])
-            return lambda: self._collect(items, todo, oks)
+            return self._collect(items, todo, self._verify([items[i] for i in todo]))
         step = -(-len(todo) // self.threads)
         futures = [self._pool.submit(self._verify, [items[i] for i in todo[k:k + step]])
                    for k in range(0, len(todo), step)]
-        return lambda: self._collect(items, todo, [ok for f in futures for ok in f.result()])
+        return self._collect(items, todo, [ok for f in futures for ok in f.result()])
 
     def _collect(self, items, todo: list[int], oks: list[bool]) -> list[bool]:
         out = [True] * len(items)
@@ -156,10 +153,6 @@ class SignatureChecker:
             if ok:
                 self.remember(items[i][0])
         return out
-
-    def check_many(self, items: Sequence[tuple[bytes, bytes, Transaction]]) -> list[bool]:
-        """Verify ``(tx_id, public_key, tx)`` triples; True where the signature holds."""
-        return self.start(items)()
 
     def remember(self, tx_id: bytes) -> None:
         if len(self._verified) >= self._memory:
