@@ -86,12 +86,17 @@ class StateReader:
         return self._store.get(CURRENT + key_bytes)
 
     def get(self, key: str) -> Any:
-        """The current value of ``key`` (None when absent or deleted)."""
-        kb = check_key(key)
+        """The current value of ``key`` (None when absent or deleted).
+
+        Contracts read through here a score of times per transaction, so the
+        key check of :func:`check_key` is inlined.
+        """
+        if type(key) is not str or not 0 < len(key) <= 512 or "\x00" in key:
+            check_key(key)  # raises, saying what is wrong
         if key.startswith(INDEX_PREFIX):
-            raw = self._store.get(INDEX + kb)
+            raw = self._store.get(INDEX + key.encode())
             return None if raw is None else decode_trusted(raw)
-        raw = self._store.get(CURRENT + kb)
+        raw = self._store.get(CURRENT + key.encode())
         return None if raw is None else decode_trusted(raw)[1]
 
     def version(self, key: str, height: int | None = None) -> Version | None:
@@ -176,15 +181,15 @@ def version_writes(reader: StateReader, profile: CryptoProfile, height: int,
             puts.append((INDEX + kb, None if value is None else encode_local(value)))
             continue
         prev_raw = current(kb)
-        prev_hash = ZERO_HASH if prev_raw is None else h(prev_raw)
         if type(value) is dict or type(value) is list:
             # the same record is often written under two keys (latest and version n): encode it once
             encoded = encoded_values.get(id(value))
             if encoded is None:
                 encoded = encoded_values[id(value)] = encode(value)
-            raw = join_array([encoded_height, encoded, encode(prev_hash)])
         else:
-            raw = encode([height, value, prev_hash])
+            encoded = encode(value)
+        # a hash is canonically encoded by plain packing (bytes have one form): no float check needed
+        raw = join_array([encoded_height, encoded, encode_local(ZERO_HASH if prev_raw is None else h(prev_raw))])
         puts.append((CURRENT + kb, raw))
         if prev_raw is not None:  # the replaced version moves to v
             puts.append((version_key(kb, decode_trusted(prev_raw)[0]), prev_raw))

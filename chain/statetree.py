@@ -25,6 +25,11 @@ every old root stays readable and provable. Store layout (bytes → bytes):
 * ``b"R" + version (8 BE)`` → ``encode([root_hash, root node version | None,
   base version | None])``, so a version without writes still has its root.
 
+Node and root records are this node's own storage, never hashed as bytes nor
+sent (a node's hash is computed from its fields), so they are packed with
+:func:`~chain.encoding.encode_local`: lists of bytes and integers, whose bytes
+are the canonical encoding's anyway.
+
 :meth:`StateTree.apply` returns these as a list; the caller persists them
 atomically with its block. Decoded nodes are kept in a bounded cache of two
 generations (recent, and the one before). Nodes this tree built join the cache
@@ -38,7 +43,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from chain.encoding import decode_trusted, encode
+from chain.encoding import decode_trusted, encode_local
 from chain.errors import BadRequest, ProofInvalid, StoreCorrupt
 
 MAX_VERSION = 2**63 - 1
@@ -388,11 +393,11 @@ class StateTree:
                 new_versions.extend(versions[pos:])
             below_key = _NODE_KEY.pack(b"n", version, below)
             for path_below, k, v in settle:
-                put(below_key + path_below, encode([k, v]), (k, v))
+                put(below_key + path_below, encode_local([k, v]), (k, v))
             blob = b"".join(new_hashes)
             bitmap_bytes = new_bitmap.to_bytes(2, "big")
             put(_NODE_KEY.pack(b"n", version, depth) + path,
-                encode([bitmap_bytes, new_leafmap.to_bytes(2, "big"), blob,
+                encode_local([bitmap_bytes, new_leafmap.to_bytes(2, "big"), blob,
                         _VERSIONS[len(new_versions)].pack(*new_versions)]),
                 (new_bitmap, new_leafmap, blob, tuple(new_versions)))
             return h(b"\x01" + bitmap_bytes + blob), version, None, None
@@ -407,9 +412,9 @@ class StateTree:
                     res = internal(0, b"", None, None, None, res, 0, len(res))
             root, at = (self.empty_root, None) if res is None else (res[0], res[1])
             if res is not None and at is None:  # a single leaf as the root
-                put(node_key(version, 0, b""), encode([res[2], res[3]]), (res[2], res[3]))
+                put(node_key(version, 0, b""), encode_local([res[2], res[3]]), (res[2], res[3]))
                 at = version
-        record = encode([root, at, base_version])
+        record = encode_local([root, at, base_version])
         out.append((root_key(version), record))
         pending = self._pending.setdefault(version, {})
         pending[record] = built

@@ -133,9 +133,9 @@ def updated_key(department: str) -> str:
     return f"catalog/updated/{department}"
 
 
-def _check_rules(view: StateView, call: Call) -> dict[str, Any] | None:
+def _check_rules(view: StateView, call: Call) -> tuple[dict[str, Any] | None, list[str]]:
     """The cross-field and cross-record rules of an entry (static shape is checked at the door);
-    returns the entry's current record, if it has one."""
+    returns the entry's current record, if it has one, and its data item names, trimmed."""
     a = call.args
     code = a["resource_code"]
     prefix = a["class"] + a["item"] + a["category"] + a.get("subcategory", "")
@@ -167,7 +167,7 @@ def _check_rules(view: StateView, call: Call) -> dict[str, Any] | None:
             raise refuse("CATALOG_RELATED_UNKNOWN", f"关联资源代码 {related} is not a catalogued resource",
                          field=f"related_codes[{i}]")
     _check_duty_mapping(view, call)
-    return existing
+    return existing, names
 
 
 def _check_duty_mapping(view: StateView, call: Call) -> None:
@@ -197,20 +197,22 @@ def _counted(providers: list[list[Any]], provider: str, delta: int) -> list[list
     return out or None
 
 
-def _trimmed(item: dict[str, Any]) -> dict[str, Any]:
-    """A data item with its name trimmed (the item itself when there is nothing to trim)."""
-    name = item["name"].strip()
-    return item if name == item["name"] else {**item, "name": name}
+def _trimmed(items: list[dict[str, Any]], names: list[str]) -> list[dict[str, Any]]:
+    """The data items with their names trimmed to ``names`` (the list itself when nothing needs trimming)."""
+    if all(item["name"] == name for item, name in zip(items, names)):
+        return items
+    return [item if item["name"] == name else {**item, "name": name} for item, name in zip(items, names)]
 
 
 @contract.method(roles=duty.OWNER_ROLES, args=ENTRY_ARGS)
 def publish(view: StateView, call: Call) -> Effects:
     """Publish a catalog entry, or a new version of one of the department's own entries."""
-    current = _check_rules(view, call)
+    current, item_names = _check_rules(view, call)
     a = call.args
+    sender = call.sender
     code = a["resource_code"]
     entry = {name: a.get(name, "" if name in _OPTIONAL_TEXT else []) for name in ENTRY_ARGS if name != "reason"}
-    entry["data_items"] = [_trimmed(item) for item in a["data_items"]]
+    entry["data_items"] = _trimmed(a["data_items"], item_names)
     if current is not None and current["entry"] == entry:
         raise refuse("CATALOG_UNCHANGED", f"version {current['version']} of {code} already says this",
                      field="resource_code", version=current["version"])
@@ -221,25 +223,25 @@ def publish(view: StateView, call: Call) -> Effects:
         "signer": call.sender, "key_id": call.tx.key_id, "tx_id": call.ctx.tx_id,
         "height": call.ctx.height, "time": call.ctx.time,
     }
-    names = sorted({item["name"] for item in entry["data_items"]})
+    names = sorted(item_names)  # distinct: _check_rules refuses repeated names
     old_names = set() if current is None else {item["name"] for item in current["entry"]["data_items"]}
     writes: dict[str, Any] = {entry_key(code): record, version_key(code, record["version"]): record,
-                              dept_key(call.sender, code): record["version"],
-                              updated_key(call.sender): {"height": call.ctx.height, "time": call.ctx.time}}
+                              dept_key(sender, code): record["version"],
+                              updated_key(sender): {"height": call.ctx.height, "time": call.ctx.time}}
     overlaps = []
     get = view.get
     for name in names:  # one read per data item: the loop to keep lean
-        key = provides_key(name)
+        key = _PROVIDES + name
         providers = get(key)
         if providers is None:  # the first provider of this item
-            writes[key] = [[call.sender, 1]]
+            writes[key] = [[sender, 1]]
             continue
-        overlaps += [{"item": name, "provider": p, "entries": n} for p, n in providers if p != call.sender]
+        overlaps += [{"item": name, "provider": p, "entries": n} for p, n in providers if p != sender]
         if name not in old_names:
-            writes[key] = _counted(providers, call.sender, 1)
+            writes[key] = _counted(providers, sender, 1)
     for name in sorted(old_names.difference(names)):  # items this version no longer declares
         key = provides_key(name)
-        writes[key] = _counted(get(key) or [], call.sender, -1)
+        writes[key] = _counted(get(key) or [], sender, -1)
     if overlaps or (current is not None and view.get(overlap_key(code)) is not None):
         writes[overlap_key(code)] = overlaps or None
     events = [("catalog_published", {"uscc": call.sender, "resource_code": code, "version": record["version"]})]
