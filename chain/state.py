@@ -43,7 +43,10 @@ _HEIGHT = struct.Struct(">Q")
 
 
 def check_key(key: str) -> bytes:
-    """The bytes of a state key; keys are non-empty text without NUL."""
+    """The bytes of a state key; keys are non-empty text without NUL, at most 512 characters.
+
+    :meth:`StateReader.get` and :func:`version_writes` inline the test (they see
+    a score of keys per transaction) and call this to raise."""
     if type(key) is str and 0 < len(key) <= 512 and "\x00" not in key:
         return key.encode()
     raise BadRequest("a state key is non-empty text without NUL, at most 512 characters", key=repr(key)[:80])
@@ -175,10 +178,13 @@ def version_writes(reader: StateReader, profile: CryptoProfile, height: int,
     updates: list[tuple[bytes, bytes | None]] = []
     encoded_values: dict[int, bytes] = {}
     encoded_height = encode(height)
+    pack_local = encode_local
     for key, value in writes.items():  # the store write is one batch, so put order does not matter
-        kb = check_key(key)
-        if key.startswith(INDEX_PREFIX):
-            puts.append((INDEX + kb, None if value is None else encode_local(value)))
+        if type(key) is not str or not 0 < len(key) <= 512 or "\x00" in key:  # check_key, inlined
+            check_key(key)
+        kb = key.encode()
+        if key.startswith(INDEX_PREFIX):  # a catalog entry writes a score of these
+            puts.append((INDEX + kb, None if value is None else pack_local(value)))
             continue
         prev_raw = current(kb)
         if type(value) is dict or type(value) is list:

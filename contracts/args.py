@@ -62,9 +62,32 @@ class Str(Spec):
     def test_source(self, v: str, env: "_Compiler") -> str:
         text = f"type({v}) is str and {self.min_len} <= len({v}) <= {self.max_len}"
         if self._match is not None:
-            return f"({text} and {env.add(self._match)}({v}) is not None)"
+            matches = _Matches(self._match)
+            return f"({text} and ({v} in {env.add(matches.seen)} or {env.add(matches)}({v})))"
         # most text is printable; what is not (tabs, line breaks, wide spaces) goes to the regex
         return f"({text} and ({v}.isprintable() or {env.add(_CONTROL.search)}({v}) is None))"
+
+
+class _Matches:
+    """A pattern's full match that remembers the texts it accepted, up to a bound.
+
+    Data item lengths, dates, class codes and duty item ids repeat across
+    thousands of catalog entries, and a set lookup costs a fraction of a
+    regular expression match. What is remembered only answers the same
+    question again, so the answer never depends on what was seen before.
+    """
+
+    def __init__(self, match: Callable[[str], Any], limit: int = 4096) -> None:
+        self.match = match
+        self.seen: set[str] = set()
+        self.limit = limit
+
+    def __call__(self, text: str) -> bool:
+        if self.match(text) is None:
+            return False
+        if len(self.seen) < self.limit:
+            self.seen.add(text)
+        return True
 
 
 @dataclass(frozen=True)
