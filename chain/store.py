@@ -113,11 +113,12 @@ class LevelStore:
     def write(self, batch: Batch) -> None:
         try:
             with self._db.write_batch(sync=self._sync, transaction=True) as wb:
+                put, delete = wb.put, wb.delete  # a block is a hundred thousand puts
                 for key, value in batch:
                     if value is None:
-                        wb.delete(key)
+                        delete(key)
                     else:
-                        wb.put(key, value)
+                        put(key, value)
         except (TypeError, self._plyvel.Error) as exc:
             raise StorageError(f"store write failed: {exc}") from exc
 
