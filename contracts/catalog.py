@@ -21,8 +21,10 @@ the signer; nothing is overwritten or deleted.
 
 State::
 
-    catalog/entry/<code>                 latest version
-    catalog/version/<code>/<000001>      every version, immutable
+    catalog/entry/<code>                 the current version
+    catalog/version/<code>/<000001>      each earlier version, immutable: moved here by the publish that
+                                         replaces it, so each version's record is stored once (as the
+                                         state layer stores versions, and half the bytes of a new entry)
     idx/catalog/dept/<uscc>/<code>       derived index: the latest version number, to list a department's entries
     idx/catalog/provides/<item name>     derived index: [[provider uscc, entries], ...] by provider — how many
                                          current entries of each department declare the item (bounded by
@@ -107,7 +109,16 @@ def entry_key(code: str) -> str:
 
 
 def version_key(code: str, version: int) -> str:
+    """Where version ``version`` of entry ``code`` lies once a later version has replaced it."""
     return f"catalog/version/{code}/{version:06d}"
+
+
+def entry_version(view: StateView, code: str, version: int) -> dict[str, Any] | None:
+    """Version ``version`` of entry ``code``: the current record, or an earlier one from its version key."""
+    current = view.get(entry_key(code))
+    if current is not None and current["version"] == version:
+        return current
+    return view.get(version_key(code, version))
 
 
 def dept_key(department: str, code: str) -> str:
@@ -225,9 +236,10 @@ def publish(view: StateView, call: Call) -> Effects:
     }
     names = sorted(item_names)  # distinct: _check_rules refuses repeated names
     old_names = set() if current is None else {item["name"] for item in current["entry"]["data_items"]}
-    writes: dict[str, Any] = {entry_key(code): record, version_key(code, record["version"]): record,
-                              dept_key(sender, code): record["version"],
+    writes: dict[str, Any] = {entry_key(code): record, dept_key(sender, code): record["version"],
                               updated_key(sender): {"height": call.ctx.height, "time": call.ctx.time}}
+    if current is not None:  # the version replaced moves to its own key, never to change again
+        writes[version_key(code, current["version"])] = current
     overlaps = []
     get = view.get
     for name in names:  # one read per data item: the loop to keep lean

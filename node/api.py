@@ -262,7 +262,7 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
         return {"uscc": code, "item_id": item_id, "versions": versions}
 
     def _entry_version(code: str, version: int) -> dict[str, Any]:
-        record = ledger.state.get(catalog.version_key(code, version))
+        record = catalog.entry_version(ledger.state, code, version)
         if record is None:
             raise NotFound(f"no version {version} of catalog entry {code}", code="CATALOG_ENTRY_NOT_FOUND",
                            resource_code=code, version=version)
@@ -281,10 +281,18 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
 
     @api.get("/v1/catalog/versions", tags=["data catalog"])
     def get_catalog_versions(code: str, after: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)) -> Any:
-        """Every version of an entry, oldest first, each with the previous version's hash."""
-        prefix = f"catalog/version/{code}/"
+        """Every version of an entry, oldest first, each with the previous version's hash; page with
+        ``after`` (a version number)."""
+        # the current version first: every version it replaced has moved to its key by then (a block
+        # appended meanwhile may move it too, hence the comparison with the last one listed)
+        current = ledger.state.get(catalog.entry_key(code))
+        prefix = catalog.version_key(code, 0)[:-6]
         start = catalog.version_key(code, after) if after else ""
-        versions = [jsonable(v) for _, v in ledger.state.keys(prefix, after=start, limit=limit)]
+        versions = [v for _, v in ledger.state.keys(prefix, after=start, limit=limit)]
+        last = versions[-1]["version"] if versions else after
+        if current is not None and len(versions) < limit and current["version"] > last:
+            versions.append(current)
+        versions = [jsonable(v) for v in versions]
         if not versions and not after:
             raise NotFound(f"no catalog entry {code}", code="CATALOG_ENTRY_NOT_FOUND", resource_code=code)
         return {"resource_code": code, "versions": versions}

@@ -108,8 +108,11 @@ def test_versions_link_by_hash_and_diff_names_what_changed(net):
     changed["data_items"][0]["length"] = "64"
     assert run(net, EDU, "publish", changed).ok
     state = net.ledger.state
-    v1 = state.get(catalog.version_key("301001/000001", 1))
-    v2 = state.get(catalog.version_key("301001/000001", 2))
+    v1 = catalog.entry_version(state, "301001/000001", 1)
+    v2 = catalog.entry_version(state, "301001/000001", 2)
+    # the current version is stored once, under the entry's key; the one it replaced moved to its version key
+    assert state.get(catalog.entry_key("301001/000001")) == v2 and state.get(catalog.version_key("301001/000001", 2)) is None
+    assert state.get(catalog.version_key("301001/000001", 1)) == v1 and catalog.entry_version(state, "301001/000001", 3) is None
     assert v2["prev_hash"] == net.profile.hash(encode(v1)) and v2["reason"] == "三定调整后更新"
     d = catalog.diff(v1, v2)
     assert d["fields"] == {"update_cycle": {"from": "daily", "to": "weekly"}}
@@ -195,6 +198,7 @@ def test_api_serves_entries_versions_diffs_and_overlaps(net):
     assert (before.status_code, before.json()["code"]) == (404, "CATALOG_ENTRY_NOT_FOUND")
     versions = client.get("/v1/catalog/versions", params={"code": code}).json()["versions"]
     assert [v["version"] for v in versions] == [1, 2]
+    assert versions[1]["prev_hash"] == net.profile.hash(encode(catalog.entry_version(net.ledger.state, code, 1))).hex()
     d = client.get("/v1/catalog/diff", params={"code": code, "from": 1, "to": 2}).json()
     assert d["fields"] == {"update_cycle": {"from": "daily", "to": "weekly"}}
     listing = client.get("/v1/catalog/entries", params={"department": EDU}).json()
@@ -211,6 +215,28 @@ def test_api_serves_entries_versions_diffs_and_overlaps(net):
     assert client.get("/v1/catalog/provides", params={"item": "无人采集"}).json()["providers"] == []
     missing = client.get("/v1/catalog/diff", params={"code": code, "from": 1, "to": 9})
     assert (missing.status_code, missing.json()["code"]) == (404, "CATALOG_ENTRY_NOT_FOUND")
+    # versions page by number: the earlier ones from their keys, the current one last
+    assert run(net, EDU, "publish", entry(update_cycle="monthly", reason="再次更新")).ok
+    pages = [client.get("/v1/catalog/versions", params={"code": code, "limit": 2, "after": after}).json()["versions"]
+             for after in (0, 2, 3)]
+    assert [[v["version"] for v in page] for page in pages] == [[1, 2], [3], []]
+
+
+def test_versions_published_in_one_block_are_each_kept(net):
+    """Three versions in one block: the state layer keeps one version of the entry per block, so the
+    two replaced ones must each reach their own key, linked by hash (nothing overwritten)."""
+    code = "301001/000001"
+    ids = net.submit(*[net.tx(EDU, "catalog", "publish", entry(update_cycle=cycle, reason=f"第{n}版"))
+                       for n, cycle in enumerate(("daily", "weekly", "monthly"), 1)])
+    net.blocks()
+    assert all(net.result(i).ok for i in ids)
+    state = net.ledger.state
+    versions = [catalog.entry_version(state, code, n) for n in (1, 2, 3)]
+    assert [(v["version"], v["entry"]["update_cycle"]) for v in versions] == [
+        (1, "daily"), (2, "weekly"), (3, "monthly")]
+    assert versions[1]["prev_hash"] == net.profile.hash(encode(versions[0]))
+    assert versions[2]["prev_hash"] == net.profile.hash(encode(versions[1]))
+    assert len({v["height"] for v in versions}) == 1 and len(state.history(catalog.entry_key(code))) == 1
 
 
 def test_invalid_control_characters_in_text_are_refused_at_the_door(net):
