@@ -176,15 +176,22 @@ def version_writes(reader: StateReader, profile: CryptoProfile, height: int,
     current = reader.raw_current
     puts: list[tuple[bytes, bytes | None]] = []
     updates: list[tuple[bytes, bytes | None]] = []
-    encoded_values: dict[int, bytes] = {}
+    encoded_values: dict[int, bytes] = {}  # by id: every value stays alive in ``writes`` meanwhile
+    encoded_index: dict[int, bytes] = {}
     encoded_height = encode(height)
     pack_local = encode_local
     for key, value in writes.items():  # the store write is one batch, so put order does not matter
         if type(key) is not str or not 0 < len(key) <= 512 or "\x00" in key:  # check_key, inlined
             check_key(key)
         kb = key.encode()
-        if key.startswith(INDEX_PREFIX):  # a catalog entry writes a score of these
-            puts.append((INDEX + kb, None if value is None else pack_local(value)))
+        if key.startswith(INDEX_PREFIX):  # a catalog entry writes a score of these, often one value
+            if value is None:
+                puts.append((INDEX + kb, None))
+                continue
+            encoded = encoded_index.get(id(value))  # apart from records: those are canonically encoded
+            if encoded is None:
+                encoded = encoded_index[id(value)] = pack_local(value)
+            puts.append((INDEX + kb, encoded))
             continue
         prev_raw = current(kb)
         if type(value) is dict or type(value) is list:
