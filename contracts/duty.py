@@ -14,8 +14,9 @@ updated within N working days (002:第九条).
 
 State::
 
-    duty/item/<uscc>/<item_id>              latest version (any status)
-    duty/version/<uscc>/<item_id>/<000001>  every version, immutable
+    duty/item/<uscc>/<item_id>              the latest version (any status)
+    duty/version/<uscc>/<item_id>/<000001>  each earlier version, immutable: moved here by the change that
+                                            replaces it, so each version is stored once (as catalog entries)
     duty/approved/<uscc>/<item_id>          the version in force (approved, not retired)
     duty/changed/<uscc>                     {"height", "time"} of the last approved change
 """
@@ -45,7 +46,16 @@ def item_key(code: str, item_id: str) -> str:
 
 
 def version_key(code: str, item_id: str, version: int) -> str:
+    """Where version ``version`` of a duty item lies once a later version has replaced it."""
     return f"duty/version/{code}/{item_id}/{version:06d}"
+
+
+def item_version(view: StateView, code: str, item_id: str, version: int) -> dict[str, Any] | None:
+    """Version ``version`` of a duty item: the latest record, or an earlier one from its version key."""
+    current = view.get(item_key(code, item_id))
+    if current is not None and current["version"] == version:
+        return current
+    return view.get(version_key(code, item_id, version))
 
 
 def approved_key(code: str, item_id: str) -> str:
@@ -72,7 +82,9 @@ def _new_version(view: StateView, call: Call, code: str, item_id: str, fields: d
         "signer": call.sender, "key_id": call.tx.key_id, "tx_id": call.ctx.tx_id,
         "height": call.ctx.height, "time": call.ctx.time,
     }
-    writes = {item_key(code, item_id): record, version_key(code, item_id, record["version"]): record}
+    writes = {item_key(code, item_id): record}
+    if current is not None:  # the version replaced moves to its own key, never to change again
+        writes[version_key(code, item_id, current["version"])] = current
     return record, writes
 
 

@@ -254,12 +254,25 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
     def get_duty_versions(code: str, item_id: str, after: int = Query(0, ge=0),
                           limit: int = Query(100, ge=1, le=1000)) -> Any:
         """Every version of a duty item, oldest first, each linked to the one before by hash."""
-        prefix = f"duty/version/{code}/{item_id}/"
-        start = duty.version_key(code, item_id, after) if after else ""
-        versions = [jsonable(v) for _, v in ledger.state.keys(prefix, after=start, limit=limit)]
+        versions = _versions(duty.item_key(code, item_id), lambda n: duty.version_key(code, item_id, n), after,
+                             limit)
         if not versions and not after:
             raise NotFound(f"{code} has no duty item {item_id}", code="DUTY_ITEM_NOT_FOUND")
         return {"uscc": code, "item_id": item_id, "versions": versions}
+
+    def _versions(current_key: str, version_key: Callable[[int], str], after: int, limit: int) -> list[Any]:
+        """Versions after number ``after`` of a record kept as duty items and catalog entries are:
+        the current one under ``current_key``, each earlier one moved to ``version_key(n)``."""
+        # the current version first: every version it replaced has moved to its key by then (a block
+        # appended meanwhile may move it too, hence the comparison with the last one listed)
+        current = ledger.state.get(current_key)
+        prefix = version_key(0)[:-6]  # version keys end in six digits
+        versions = [v for _, v in ledger.state.keys(prefix, after=version_key(after) if after else "",
+                                                   limit=limit)]
+        last = versions[-1]["version"] if versions else after
+        if current is not None and len(versions) < limit and current["version"] > last:
+            versions.append(current)
+        return [jsonable(v) for v in versions]
 
     def _entry_version(code: str, version: int) -> dict[str, Any]:
         record = catalog.entry_version(ledger.state, code, version)
@@ -283,16 +296,7 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
     def get_catalog_versions(code: str, after: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)) -> Any:
         """Every version of an entry, oldest first, each with the previous version's hash; page with
         ``after`` (a version number)."""
-        # the current version first: every version it replaced has moved to its key by then (a block
-        # appended meanwhile may move it too, hence the comparison with the last one listed)
-        current = ledger.state.get(catalog.entry_key(code))
-        prefix = catalog.version_key(code, 0)[:-6]
-        start = catalog.version_key(code, after) if after else ""
-        versions = [v for _, v in ledger.state.keys(prefix, after=start, limit=limit)]
-        last = versions[-1]["version"] if versions else after
-        if current is not None and len(versions) < limit and current["version"] > last:
-            versions.append(current)
-        versions = [jsonable(v) for v in versions]
+        versions = _versions(catalog.entry_key(code), lambda n: catalog.version_key(code, n), after, limit)
         if not versions and not after:
             raise NotFound(f"no catalog entry {code}", code="CATALOG_ENTRY_NOT_FOUND", resource_code=code)
         return {"resource_code": code, "versions": versions}

@@ -71,7 +71,10 @@ def test_versions_link_by_hash_and_keep_reason_and_signer(net):
     for sender, method, args in steps:
         assert run(net, sender, method, args).ok
     view = net.ledger.state
-    versions = [view.get(duty.version_key(EDU, "D01-01", v)) for v in range(1, 6)]
+    versions = [duty.item_version(view, EDU, "D01-01", v) for v in range(1, 6)]
+    # the latest is stored once, under the item's key; the four it replaced moved to their version keys
+    assert view.get(duty.item_key(EDU, "D01-01")) == versions[4] and view.get(duty.version_key(EDU, "D01-01", 5)) is None
+    assert [view.get(duty.version_key(EDU, "D01-01", v)) for v in range(1, 5)] == versions[:4]
     assert [v["status"] for v in versions] == ["proposed", "approved", "proposed", "returned", "proposed"]
     assert [v["reason"] for v in versions] == ["依据三定规定编制", "", "三定调整", "依据不足", "补充依据"]
     assert versions[0]["prev_hash"] == b""
@@ -90,7 +93,7 @@ def test_retirement_is_an_approved_change(net):
     view = net.ledger.state
     assert duty.approved_item(view, EDU, "D01-01") is None
     assert view.get(duty.item_key(EDU, "D01-01"))["retire"] is True
-    assert view.get(duty.version_key(EDU, "D01-01", 2))["status"] == "approved"
+    assert duty.item_version(view, EDU, "D01-01", 2)["status"] == "approved"
 
 
 @pytest.mark.parametrize("setup, sender, method, args, code, field", [
@@ -165,7 +168,10 @@ def test_api_lists_items_versions_and_the_version_in_force(net):
     assert item["current"]["version"] == 1 and item["approved"] is None
     versions = client.get(f"/v1/duty/{EDU}/D01-01/versions").json()["versions"]
     assert [v["status"] for v in versions] == ["proposed", "approved"]
-    assert versions[1]["prev_hash"] == net.profile.hash(encode(net.ledger.state.get(
-        duty.version_key(EDU, "D01-01", 1)))).hex()
+    pages = [client.get(f"/v1/duty/{EDU}/D01-01/versions", params={"limit": 1, "after": after}).json()["versions"]
+             for after in (0, 1, 2)]
+    assert [[v["version"] for v in page] for page in pages] == [[1], [2], []]
+    assert versions[1]["prev_hash"] == net.profile.hash(encode(duty.item_version(
+        net.ledger.state, EDU, "D01-01", 1))).hex()
     missing = client.get(f"/v1/duty/{EDU}/D09-09")
     assert (missing.status_code, missing.json()["code"]) == (404, "DUTY_ITEM_NOT_FOUND")
