@@ -195,7 +195,7 @@ def version_writes(reader: StateReader, profile: CryptoProfile, height: int,
             continue
         prev_raw = current(kb)
         if type(value) is dict or type(value) is list:
-            # the same record is often written under two keys (latest and version n): encode it once
+            # a record may be written under two keys (a duty item's latest and in-force versions): encode it once
             encoded = encoded_values.get(id(value))
             if encoded is None:
                 encoded = encoded_values[id(value)] = encode(value)

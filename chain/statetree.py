@@ -398,7 +398,7 @@ class StateTree:
             bitmap_bytes = new_bitmap.to_bytes(2, "big")
             put(_NODE_KEY.pack(b"n", version, depth) + path,
                 encode_local([bitmap_bytes, new_leafmap.to_bytes(2, "big"), blob,
-                        _VERSIONS[len(new_versions)].pack(*new_versions)]),
+                              _VERSIONS[len(new_versions)].pack(*new_versions)]),
                 (new_bitmap, new_leafmap, blob, tuple(new_versions)))
             return h(b"\x01" + bitmap_bytes + blob), version, None, None
 
