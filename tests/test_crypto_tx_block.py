@@ -116,16 +116,22 @@ def test_sign_and_verify():
     assert not P.verify(key.public_key, message, b"")
 
 
+def assert_public_keys_refused(prof, key: PrivateKey, bad_keys) -> None:
+    """Each of ``bad_keys`` is refused by ``prof.check_public_key`` and verifies none of ``key``'s
+    signatures, while ``key``'s own public key passes."""
+    sig = key.sign(b"m")
+    for bad in bad_keys:
+        with pytest.raises(CryptoError) as info:
+            prof.check_public_key(bad)
+        assert_code(info, "CRYPTO_ERROR")
+        assert not prof.verify(bad, b"m", sig)
+    prof.check_public_key(key.public_key)
+
+
 def test_invalid_public_keys_never_verify():
     """A public key of the wrong size is refused by check_public_key and never verifies."""
     key = P.generate()
-    sig = key.sign(b"m")
-    for bad in (b"", key.public_key[:31], key.public_key + b"\x00", bytes(64)):
-        with pytest.raises(CryptoError) as info:
-            P.check_public_key(bad)
-        assert_code(info, "CRYPTO_ERROR")
-        assert not P.verify(bad, b"m", sig)
-    P.check_public_key(key.public_key)
+    assert_public_keys_refused(P, key, (b"", key.public_key[:31], key.public_key + b"\x00", bytes(64)))
 
 
 def test_key_id_is_stable():
