@@ -5,8 +5,9 @@ objects, so it has one canonical encoding; its hash (the profile hash of that
 encoding) is leaf 0 of the chain's history tree and the ``prev_hash`` of block 1.
 
 Chain-level fields are checked here: ``chain_id``, ``profile``,
-``genesis_time`` (ms since the epoch), ``clock``, ``validators`` and
-``params``. The application's own sections (``members``, ``policies``...) are
+``genesis_time`` (ms since the epoch), ``clock``, ``validators``, ``params``
+and the optional ``engine`` (the consensus engine its nodes run; ``solo``
+when absent, and the node checks it knows the name). The application's own sections (``members``, ``policies``...) are
 checked by the contracts' genesis hooks.
 """
 
@@ -22,6 +23,9 @@ from chain.encoding import encode
 from chain.errors import CryptoError, GenesisInvalid, MuluError
 
 CHAIN_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+ENGINE = re.compile(r"^[a-z][a-z0-9]{0,31}$")
+DEFAULT_ENGINE = "solo"
+"""The engine of a genesis that names none: one validator, in process."""
 
 DEFAULT_PARAMS: dict[str, int] = {
     "max_tx_bytes": 64 * 1024,
@@ -73,6 +77,7 @@ class Genesis:
     clock: Clock
     validators: tuple[Validator, ...]
     params: dict[str, int]
+    engine: str  # the consensus engine every node of the chain runs ("solo" when the document names none)
     hash: bytes
     canonical: bytes  # the document's canonical encoding, whose hash is ``hash``
 
@@ -102,7 +107,11 @@ class Genesis:
             if type(value) is not int or value < 1:
                 raise GenesisInvalid(f"params.{name} must be a positive integer", field=f"params.{name}")
             params[name] = value
-        return cls(doc, chain_id, prof, genesis_time, clock, validators, params, prof.hash(canonical), canonical)
+        engine = doc.get("engine", DEFAULT_ENGINE)
+        if type(engine) is not str or not ENGINE.match(engine):
+            raise GenesisInvalid("engine names a consensus engine: lowercase letters and digits", field="engine")
+        return cls(doc, chain_id, prof, genesis_time, clock, validators, params, engine, prof.hash(canonical),
+                   canonical)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> "Genesis":

@@ -24,7 +24,8 @@ from chain.archive import write_archive
 from chain.block import Block, BlockHeader, Commit, CommitSig, vote_bytes
 from chain.encoding import decode_trusted, encode
 from chain.errors import BadRequest, BlockInvalid, GenesisInvalid, NotFound, StoreCorrupt, TxRejected
-from chain.execution import Execution, Machine, SignatureChecker, execute_txs
+from chain.admission import SignatureChecker
+from chain.execution import Execution, Machine, execute_txs
 from chain.genesis import Genesis
 from chain.state import StateReader, check_key, version_writes
 from chain.statetree import StateTree
@@ -36,12 +37,16 @@ _H = struct.Struct(">Q")
 
 
 @dataclass
-class Proposal:
-    """A block that has been executed but not yet appended, with what appending writes."""
+class Candidate:
+    """A block executed over the tip but not yet stored: the block (without its
+    commit), the store writes that append it, and the transactions left out of
+    it as ``(index in the transactions given, refusal)``; ``engine_time`` is the
+    time it was proposed at, from which its block time follows."""
 
     block: Block
     puts: list[tuple[bytes, bytes | None]] = field(repr=False)
-    rejected: list[tuple[Transaction, TxRejected]] = field(default_factory=list)
+    dropped: list[tuple[int, TxRejected]] = field(default_factory=list)
+    engine_time: int = 0
 
 
 @dataclass(frozen=True)
@@ -113,18 +118,27 @@ class Ledger:
 
     # --- the state transition -----------------------------------------------
 
-    def propose(self, txs: Sequence[Transaction], time: int, proposer: str) -> Proposal:
-        """Execute candidate ``txs`` as the next block, leaving out those that fail admission."""
-        rejected: list[tuple[Transaction, TxRejected]] = []
+    def execute(self, txs: Sequence[Transaction | bytes], time: int, proposer: str, *,
+                drop_invalid: bool) -> Candidate:
+        """Execute ``txs`` as the next block, proposed at ``time`` (the engine's clock) by ``proposer``.
+
+        The block's time follows the chain's clock from ``time``: the scripted
+        time of its height, or ``time`` but never before the tip's. With
+        ``drop_invalid`` (building a proposal) a transaction failing admission is
+        left out; without it (a block decided elsewhere) it makes the block invalid.
+        """
+        dropped: list[tuple[int, TxRejected]] = []
+        engine_time = time
         with self.lock:
             time = self.genesis.block_time(self.tip.height + 1, max(time, self.tip.time + 1))
             execution, kept = execute_txs(
                 self.machine, self.genesis, self.params, self.state, self.signatures, txs,
-                self.tip.height + 1, time, on_reject=lambda i, exc: rejected.append((txs[i], exc)))
+                self.tip.height + 1, time,
+                on_reject=(lambda i, exc: dropped.append((i, exc))) if drop_invalid else None)
             header, puts = self._seal(execution, kept, time, proposer)
-            return Proposal(Block(header, tuple(kept), tuple(execution.results)), puts, rejected)
+            return Candidate(Block(header, tuple(kept), tuple(execution.results)), puts, dropped, engine_time)
 
-    def process(self, block: Block) -> Proposal:
+    def process(self, block: Block) -> Candidate:
         """Re-execute a received block and check every header field against the result."""
         with self.lock:
             h = block.header
@@ -147,7 +161,7 @@ class Ledger:
                 if getattr(header, name) != getattr(h, name):
                     raise BlockInvalid(f"header.{name} differs from re-execution", height=h.height,
                                        field=f"header.{name}")
-            return Proposal(block, puts)
+            return Candidate(block, puts)
 
     def _check_time(self, h: BlockHeader) -> None:
         if self.genesis.clock.mode == "scripted":
@@ -181,16 +195,16 @@ class Ledger:
     def check_commit(self, header: BlockHeader, commit: Commit) -> None:
         check_commit(self.genesis, header, commit)
 
-    def append(self, proposal: Proposal, commit: Commit) -> Block:
+    def append(self, candidate: Candidate, commit: Commit) -> Block:
         """Append an executed block with its commit, in one atomic write."""
         with self.lock:
-            block = Block(proposal.block.header, proposal.block.txs, proposal.block.results, commit)
+            block = Block(candidate.block.header, candidate.block.txs, candidate.block.results, commit)
             header = block.header
             if header.height != self.tip.height + 1 or header.prev_hash != self.tip.hash:
                 raise BlockInvalid("block does not extend the tip", height=header.height, field="header.height")
             self.check_commit(header, commit)
             block_hash = header.hash(self.profile)
-            puts = list(proposal.puts)
+            puts = list(candidate.puts)
             puts.append((b"B" + _H.pack(header.height), block.to_bytes()))
             history = merkle.HistoryTree(self.profile.hash, self._history_node, self.history.size)
             puts += self._history_puts(history, header.height, block_hash)

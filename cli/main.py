@@ -158,11 +158,13 @@ def node_start(home: Path = typer.Option(..., "--home"),
     from cli.serve import Server
     from node.home import Home
     from node.node import Node
+    from node.service import tune_garbage_collector
 
     try:
         h = Home(home)
         node = Node(h)
         server = Server(node, api or h.config().api)
+        tune_garbage_collector()
     except MuluError as exc:
         fail(exc)
     console.print(f"mulu node [bold]{node.genesis.chain_id}[/] at height {node.ledger.tip.height}, "
@@ -179,6 +181,7 @@ def demo(home: Path = typer.Option(Path("demo-home"), "--home"),
     from cli.serve import Server
     from node.home import Home, init_home
     from node.node import Node
+    from node.service import tune_garbage_collector
 
     try:
         h = Home(home)
@@ -187,6 +190,7 @@ def demo(home: Path = typer.Option(Path("demo-home"), "--home"),
             console.print(f"initialised a new chain in {home}")
         node = Node(h)
         server = Server(node, api or h.config().api)
+        tune_garbage_collector()
         server.start()
     except MuluError as exc:
         fail(exc)

@@ -45,7 +45,7 @@ class Server:
     def __init__(self, node: Node, address: str) -> None:
         self.node = node
         host, port = split_address(address)
-        app = create_app(node.app, export=lambda: _export_chunks(node))
+        app = create_app(node, export=lambda: _export_chunks(node))
         self.config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
         self.server = _QuietServer(self.config)
         self.url = f"http://{host}:{port}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Mapping
 
-from chain.errors import RuleViolation
+from chain.errors import ArgsInvalid, BadRequest, RuleViolation
 from chain.execution import Effects, StateView, TxContext
 from chain.genesis import Genesis
 from chain.tx import Transaction
@@ -65,6 +65,34 @@ class Method:
         return compile_test(self.args)
 
 
+QueryFn = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A read-only query of a contract: a function of committed state (a
+    :class:`~chain.state.StateReader`) and keyword arguments, returning plain
+    data. The HTTP API, the CLI and the engine's ``query`` all call these."""
+
+    contract: str
+    name: str
+    fn: QueryFn
+    args: Mapping[str, Spec]
+    summary: str
+
+    @property
+    def path(self) -> str:
+        return f"/{self.contract}/{self.name}"
+
+    def run(self, reader: Any, args: Any) -> Any:
+        """Check ``args`` against the query's argument specs, then run it."""
+        try:
+            check_args(self.args, args)
+        except ArgsInvalid as exc:
+            raise BadRequest(exc.message, code="QUERY_ARGS_INVALID", **exc.details) from None
+        return self.fn(reader, **args)
+
+
 @dataclass(frozen=True)
 class Param:
     """A contract parameter: a chain-wide integer set in genesis, changed by governance.
@@ -109,6 +137,7 @@ class Contract:
     name: str
     title: str
     methods: dict[str, Method] = field(default_factory=dict)
+    queries: dict[str, Query] = field(default_factory=dict)
     params: dict[str, Param] = field(default_factory=dict)
     genesis: Callable[[Genesis], dict[str, Any]] | None = None
 
@@ -123,6 +152,17 @@ class Contract:
             summary = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
             self.methods[fn.__name__] = Method(self.name, fn.__name__, fn, dict(args),
                                                None if roles is None else frozenset(roles), summary, governed)
+            return fn
+
+        return register
+
+    def query(self, *, args: Mapping[str, Spec] | None = None):
+        """Register a read-only query under its function's name; ``args`` are the specs of its
+        keyword arguments (checked when it is called by name, as the engine's ``query`` does)."""
+
+        def register(fn: QueryFn) -> QueryFn:
+            summary = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
+            self.queries[fn.__name__] = Query(self.name, fn.__name__, fn, dict(args or {}), summary)
             return fn
 
         return register

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from chain.cache import BoundedMap, BoundedSet
 from chain.crypto import profile_of_public_key, profile_of_signature
-from chain.errors import ContractUnknown, GenesisInvalid, MethodUnknown, NotAuthorized, ProfileMismatch
+from chain.errors import ContractUnknown, GenesisInvalid, MethodUnknown, NotAuthorized, NotFound, ProfileMismatch
 from chain.execution import Effects, StateView, TxContext
 from chain.genesis import Genesis
 from chain.tx import Transaction
@@ -36,8 +37,8 @@ class Registry:
 
     def __init__(self, contracts: Iterable[Contract] = ALL_CONTRACTS) -> None:
         self.contracts = {c.name: c for c in contracts}
-        self._genesis_state: dict[bytes, dict[str, Any]] = {}
-        self._admitted: dict[bytes, None] = {}
+        self._genesis_state: BoundedMap[bytes, dict[str, Any]] = BoundedMap(8)
+        self._admitted: BoundedSet[bytes] = BoundedSet(ADMITTED_MEMORY)
 
     def method(self, contract: str, name: str) -> Method:
         c = self.contracts.get(contract)
@@ -55,9 +56,11 @@ class Registry:
 
     def genesis_writes(self, genesis: Genesis) -> dict[str, Any]:
         """The initial state of ``genesis`` (computed once per genesis hash: auditors replay often)."""
-        if genesis.hash not in self._genesis_state:
-            self._genesis_state[genesis.hash] = self._genesis_writes(genesis)
-        return dict(self._genesis_state[genesis.hash])
+        writes = self._genesis_state.get(genesis.hash)
+        if writes is None:
+            writes = self._genesis_writes(genesis)
+            self._genesis_state.put(genesis.hash, writes)
+        return dict(writes)
 
     def _genesis_writes(self, genesis: Genesis) -> dict[str, Any]:
         writes: dict[str, Any] = {}
@@ -121,9 +124,7 @@ class Registry:
         if wire in self._admitted:
             return
         self._admit(tx)
-        if len(self._admitted) >= ADMITTED_MEMORY:
-            self._admitted.clear()
-        self._admitted[wire] = None
+        self._admitted.add(wire)
 
     def _admit(self, tx: Transaction) -> None:
         m = self.method(tx.contract, tx.method)
@@ -139,6 +140,16 @@ class Registry:
         if m.contract == governance.contract.name:
             return m.fn(view, governance.GovernanceCall(tx, ctx, self))
         return m.fn(view, Call(tx, ctx))
+
+    def run_query(self, reader: Any, path: str, args: Any) -> Any:
+        """Run the query at ``path`` (``/contract/query``) over ``reader`` with keyword ``args``."""
+        contract_name, _, name = path.strip("/").partition("/")
+        c = self.contracts.get(contract_name)
+        q = None if c is None else c.queries.get(name)
+        if q is None:
+            raise NotFound(f"no query {path!r}", code="QUERY_UNKNOWN", path=path,
+                           known=sorted(q.path for c in self.contracts.values() for q in c.queries.values()))
+        return q.run(reader, args)
 
     def describe(self, view: StateView | None = None) -> list[dict[str, Any]]:
         """Every method with its summary and policy, for the API and CLI.

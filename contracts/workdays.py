@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Protocol
 
-from chain.errors import GenesisInvalid
+from chain.errors import GenesisInvalid, NotFound
 from chain.execution import Effects, StateView
 from chain.genesis import Genesis
 from contracts.args import Int, ListOf, Str
@@ -275,7 +275,10 @@ def working_days_between(view: StateView, start: datetime.date, end: datetime.da
 
 
 class KeyReader(Protocol):
-    """Committed state read by key prefix (``chain.state.StateReader``)."""
+    """Committed state read by key and by key prefix (``chain.state.StateReader``)."""
+
+    def get(self, key: str) -> Any:
+        """The current value at ``key``, or None."""
 
     def keys(self, prefix: str, *, after: str = "", limit: int = 100) -> Iterable[tuple[str, Any]]:
         """Current records under ``prefix``, in key order."""
@@ -292,3 +295,18 @@ def covered_years(reader: KeyReader) -> list[int]:
     """Every year the calendar covers, ascending."""
     limit = YEAR_MAX - YEAR_MIN + 1
     return [int(key[len(PREFIX):]) for key, _ in reader.keys(PREFIX, limit=limit)]
+
+
+@contract.query()
+def years(reader: KeyReader) -> dict[str, Any]:
+    """The years the working-day calendar covers (a deadline elsewhere is refused)."""
+    return {"years": covered_years(reader)}
+
+
+@contract.query(args={"year": Int(min=YEAR_MIN, max=YEAR_MAX)})
+def year(reader: KeyReader, year: int) -> dict[str, Any]:
+    """One year's statutory holidays and 调休 make-up workdays, as chain data."""
+    record = year_record(reader, year)
+    if record is None:
+        raise NotFound(f"the calendar does not cover {year}", code="CALENDAR_NOT_COVERED", year=year)
+    return record

@@ -29,7 +29,8 @@ from chain.errors import BadRequest, EncodingError, MuluError, NotFound, TxMalfo
 from chain.state import Version
 from contracts import catalog, duty, governance, workdays
 from contracts.identity import member_key
-from node.app import Admission, Application
+from node.boundary import CheckTxResult
+from node.node import Node
 from node.errors import status_for
 from node.views import block_view, jsonable, result_view, tx_view
 
@@ -68,8 +69,9 @@ def _version_view(v: Version | None, key: str, profile) -> dict[str, Any]:
     return jsonable(v.to_public(profile))
 
 
-def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> FastAPI:
-    """The FastAPI application serving ``app``."""
+def create_app(node: Node, *, export: Callable[[], Any] | None = None) -> FastAPI:
+    """The FastAPI application serving ``node``."""
+    app, engine = node.app, node.engine
     ledger = app.ledger
     profile = ledger.profile
     api = FastAPI(title="mulu — the catalog chain (目录链)", version="1",
@@ -117,7 +119,10 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
                      timeout: float = Query(10.0, ge=0, le=60)) -> Any:
         """Submit one signed transaction; refused input gets a 4xx with its error code."""
         [raw] = await _body_txs(request, batch=False)
-        tx_id = await run_in_threadpool(app.check_tx, raw)
+        [admission] = await run_in_threadpool(engine.submit, [raw])
+        if not admission.ok:
+            raise admission.error
+        tx_id = admission.tx_id
         if not wait:
             return Accepted(tx_id=tx_id.hex(), status="pending")
         return await run_in_threadpool(_wait_result, tx_id, timeout)
@@ -130,7 +135,7 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
                 block, index = ledger.transaction(tx_id)
             except NotFound:
                 left = deadline - time.monotonic()
-                if left <= 0 or tx_id not in app.mempool and not _committed(tx_id):
+                if left <= 0 or not engine.pending(tx_id) and not _committed(tx_id):
                     return Accepted(tx_id=tx_id.hex(), status="pending")
                 app.wait_for_height(target, left)
                 continue
@@ -149,7 +154,7 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
     async def submit_batch(request: Request) -> Any:
         """Submit up to ``max_batch_txs`` transactions; each is answered on its own."""
         raws = await _body_txs(request, batch=True)
-        admissions: list[Admission] = await run_in_threadpool(app.check_txs, raws)
+        admissions: list[CheckTxResult] = await run_in_threadpool(engine.submit, raws)
         results = [{"tx_id": a.tx_id.hex(), "status": "pending"} if a.ok
                    else {"status": "rejected", "error": a.error.to_dict()} for a in admissions]
         return {"accepted": sum(a.ok for a in admissions), "rejected": sum(not a.ok for a in admissions),
@@ -159,7 +164,10 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
     def status() -> Any:
         """Chain id, profile, genesis hash, tip and mempool size."""
         g = ledger.genesis
-        return {**app.info(), "validators": [{"name": v.name, "operator": v.operator,
+        info = app.info()
+        return {"chain_id": info.chain_id, "profile": info.profile, "genesis_hash": info.genesis_hash.hex(),
+                "height": info.height, "tip_hash": info.app_hash.hex(), "tip_time": info.time,
+                "engine": engine.name, "mempool": engine.pending_count(), "validators": [{"name": v.name, "operator": v.operator,
                                               "public_key": v.public_key.hex(), "power": v.power}
                                              for v in g.validators],
                 "clock": g.doc["clock"], "params": ledger.params}
@@ -354,15 +362,12 @@ def create_app(app: Application, *, export: Callable[[], Any] | None = None) -> 
     @api.get("/v1/calendar", tags=["calendar"])
     def calendar_years() -> Any:
         """The years the chain's working-day calendar covers (deadlines elsewhere are refused)."""
-        return {"years": workdays.covered_years(ledger.state)}
+        return workdays.years(ledger.state)
 
     @api.get("/v1/calendar/{year}", tags=["calendar"])
     def calendar_year(year: int) -> Any:
         """One year's statutory holidays and 调休 make-up workdays, as chain data."""
-        record = workdays.year_record(ledger.state, year)
-        if record is None:
-            raise NotFound(f"the calendar does not cover {year}", code="CALENDAR_NOT_COVERED", year=year)
-        return record
+        return workdays.year(ledger.state, year)
 
     @api.get("/v1/governance/proposals", tags=["governance"])
     def list_proposals(status: str | None = None, limit: int = Query(100, ge=1, le=1000)) -> Any:

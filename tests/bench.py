@@ -7,9 +7,9 @@ figures), SM2 for the 国密 profile (the same figures under ``sm2_sm3``):
 
 * ``verify_1thread_per_s`` — one thread verifying signatures back to back;
 * ``inprocess_commit_tx_per_s`` — signed transactions driven through the
-  application's ABCI-shaped calls by one thread: admitted in batches of 5000
-  (decode, checks, signatures on the verification threads) and committed by
-  solo consensus into LevelDB;
+  engine boundary by one thread: admitted through solo's door in batches of
+  5000 (decode, checks, signatures on the verification threads) and committed
+  by solo into LevelDB;
 * ``http_batch_commit_tx_per_s`` — a real node (API threads, the solo engine's
   thread) fed msgpack batches of 1000 over HTTP from a client in this process.
 
@@ -43,6 +43,7 @@ from chain.encoding import encode
 from chain.tx import make_tx
 from node.home import Home, init_home
 from node.node import Node
+from node.service import tune_garbage_collector
 from node.samples import SAMPLE_MEMBERS
 
 TXS = int(os.environ.get("MULU_BENCH_TXS", "20000"))
@@ -98,7 +99,7 @@ def bench_in_process(root: str, profile_name: str = DEFAULT) -> float:
     raws = signed_txs(home, node.genesis.chain_id, TXS)
     start = time.perf_counter()
     for i in range(0, len(raws), IN_PROCESS_BATCH):
-        admissions = node.app.check_txs(raws[i:i + IN_PROCESS_BATCH])
+        admissions = node.engine.submit(raws[i:i + IN_PROCESS_BATCH])
         if not all(a.ok for a in admissions):
             raise SystemExit(f"bench transactions refused: {[a.error for a in admissions if not a.ok][:3]}")
         node.engine.run_until_empty()
@@ -194,7 +195,7 @@ def bench_catalog(root: str) -> dict:
     node = Node(home)
     setup, entry = _catalog_calls(home, node.genesis.chain_id, CATALOG_ENTRIES)
     for raws in setup:
-        node.app.check_txs(raws)
+        node.engine.submit(raws)
         node.engine.run_until_empty()
     elapsed, done, height_half, entries_half = 0.0, 0, 0, 0
     reference = []  # the verification rate, sampled before, between and after the timed batches
@@ -203,7 +204,7 @@ def bench_catalog(root: str) -> dict:
         if done < CATALOG_TIMED:
             reference.append(verify_rate(1, n=2000))
         start = time.perf_counter()
-        admissions = node.app.check_txs(raws)
+        admissions = node.engine.submit(raws)
         if not all(a.ok for a in admissions):
             raise SystemExit(f"catalog transactions refused: {[a.error for a in admissions if not a.ok][:2]}")
         node.engine.run_until_empty()
@@ -268,6 +269,7 @@ def pipeline(root: str, profile_name: str, between=None) -> tuple[dict, object]:
 
 
 def main() -> int:
+    tune_garbage_collector()  # as a node process does at start-up
     with tempfile.TemporaryDirectory() as root:
         figures, cat = pipeline(root, DEFAULT, between=bench_catalog)
         gm = pipeline(root, GM)[0] if GM in PROFILES else None

@@ -64,7 +64,7 @@ class Exported:
             [anchor(a, "d1", b"3"), anchor(c, "d3", b"1"), anchor(b, "d1", b"9")],
         ]
         for raws in batches:
-            assert all(adm.ok for adm in node.app.check_txs(raws))
+            assert all(adm.ok for adm in node.engine.submit(raws))
             assert node.engine.run_until_empty() == 1
         self.ledger = node.ledger
         out = io.BytesIO()

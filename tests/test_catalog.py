@@ -190,7 +190,7 @@ def test_api_serves_entries_versions_diffs_and_overlaps(net):
     first_height = net.ledger.tip.height
     assert run(net, EDU, "publish", entry(update_cycle="weekly", reason="更新")).ok
     assert run(net, HEALTH, "publish", entry("302001/000001", HEALTH, ("身份证号",))).ok
-    client = TestClient(create_app(net.app))
+    client = TestClient(create_app(net.node))
     code = "301001/000001"
     assert client.get("/v1/catalog/entry", params={"code": code}).json()["version"] == 2
     assert client.get("/v1/catalog/entry", params={"code": code, "height": first_height}).json()["version"] == 1

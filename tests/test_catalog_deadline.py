@@ -75,7 +75,7 @@ def test_due_then_overdue_then_cleared_by_an_update(tmp_path):
     assert net.status()["status"] == "due"          # the deadline day itself is still in time
     net.step()
     assert net.status()["status"] == "overdue"
-    client = TestClient(create_app(net.app))
+    client = TestClient(create_app(net.node))
     listed = client.get("/v1/catalog/overdue").json()["departments"]
     assert [(d["department"], d["status"]) for d in listed] == [(EDU, "overdue")]
     net.step(net.tx(EDU, "catalog", "publish", entry()))
@@ -96,7 +96,7 @@ def test_deadline_beyond_the_calendar_is_reported_not_guessed(tmp_path):
     change_duty(net)
     status = net.status()
     assert (status["status"], status["deadline"], status["year"]) == ("calendar_not_covered", None, 2027)
-    client = TestClient(create_app(net.app))
+    client = TestClient(create_app(net.node))
     assert client.get("/v1/catalog/overdue").json()["departments"][0]["status"] == "calendar_not_covered"
     assert client.get("/v1/calendar/2027").json()["code"] == "CALENDAR_NOT_COVERED"
     assert 2026 in client.get("/v1/calendar").json()["years"]

@@ -112,7 +112,7 @@ def test_invalid_proof_requests(net):
 
 def test_api_serves_block_and_consistency_proofs(net):
     """The API's proofs, turned back from JSON, verify offline; bad ranges are 400."""
-    client = TestClient(create_app(net.app))
+    client = TestClient(create_app(net.node))
     block = client.get("/v1/blocks/1/proof", params={"at": 4})
     assert block.status_code == 200
     assert proofs.verify(net.genesis, _unb64(block.json()))["at"] == 4

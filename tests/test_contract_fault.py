@@ -41,7 +41,7 @@ def test_a_faulting_call_is_refused_and_the_chain_goes_on(tmp_path):
     key = home.member_key(edu)
     txs = [make_tx(key, chain_id=ledger.genesis.chain_id, sender=edu, nonce=n, contract="faulty", method=m,
                    args={"key": "a"}) for n, m in ((1, "lookup"), (2, "store"))]
-    proposal = ledger.propose(txs, 0, "node0")
+    proposal = ledger.execute(txs, 0, "node0", drop_invalid=True)
     results = proposal.block.results
     assert [(r.status, r.code) for r in results] == [("refused", CONTRACT_FAULT), ("ok", "")]
     assert "KeyError" in results[0].message

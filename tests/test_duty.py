@@ -125,7 +125,7 @@ def test_invalid_callers_are_refused_at_the_door(net, sender, method, args):
     """Methods outside a member's roles never reach the mempool."""
     error = net.refused_at_door(net.tx(sender, "duty", method, args).to_bytes())
     assert error.code == "TX_NOT_AUTHORIZED"
-    assert len(net.app.mempool) == 0
+    assert net.node.engine.pending_count() == 0
 
 
 @pytest.mark.parametrize("args, field", [
@@ -157,7 +157,7 @@ def test_api_lists_items_versions_and_the_version_in_force(net):
     for sender, method, args in [(EDU, "propose", item_args()), (BIANBAN, "approve", decision()),
                                  (EDU, "propose", item_args("D01-02", "学籍管理"))]:
         assert run(net, sender, method, args).ok
-    client = TestClient(create_app(net.app))
+    client = TestClient(create_app(net.node))
     listing = client.get(f"/v1/duty/{EDU}").json()
     assert [(i["item_id"], i["status"]) for i in listing["items"]] == [("D01-01", "approved"), ("D01-02", "proposed")]
     page = client.get(f"/v1/duty/{EDU}", params={"limit": 1}).json()

@@ -466,7 +466,7 @@ def test_sm2_chain_hashes_with_sm3(tmp_path: Path):
         stranger = make_tx(P.generate(), chain_id=genesis.chain_id, sender="91110108MA00000000", nonce=1,
                            contract="anchor", method="put",
                            args={"doc_id": "x", "title": "t", "kind": "other", "digest": bytes(32)})
-        admissions = node.app.check_txs(raws + [stranger.to_bytes()])
+        admissions = node.engine.submit(raws + [stranger.to_bytes()])
         assert [a.ok for a in admissions] == [True, True, True, False]
         assert admissions[-1].error.code == "TX_SENDER_UNKNOWN"
         assert [a.tx_id for a in admissions[:3]] == [gmssl_pyx.sm3_hash(r) for r in raws]

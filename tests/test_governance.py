@@ -191,7 +191,7 @@ def test_remove_member_keeps_the_record_and_closes_the_door(net):
     late = net.anchor(EDU, "too-late", "x")
     error = net.refused_at_door(late.to_bytes())
     assert error.code == "TX_SENDER_REMOVED" and error.details["removed"] == height
-    assert [exc.code for _, exc in net.ledger.propose([late], 0, "node0").rejected] == ["TX_SENDER_REMOVED"]
+    assert [exc.code for _, exc in net.ledger.execute([late], 0, "node0", drop_invalid=True).dropped] == ["TX_SENDER_REMOVED"]
 
     # removing again, or changing a removed member's roles, fails the proposal
     for method, args in (("remove_member", {"uscc": EDU}), ("set_roles", {"uscc": EDU, "roles": ["district"]})):
@@ -421,7 +421,7 @@ def test_governed_methods_are_refused_at_the_door(net, contract, method, args):
     for sender in (JINGXIN, EDU):
         error = net.refused_at_door(net.tx(sender, contract, method, args, nonce=1).to_bytes())
         assert error.code == "TX_GOVERNED_ONLY" and error.details["method"] == f"{contract}.{method}"
-    assert len(net.app.mempool) == 0
+    assert net.node.engine.pending_count() == 0
 
 
 @pytest.mark.parametrize("act, code, field", [

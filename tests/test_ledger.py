@@ -29,7 +29,7 @@ from contracts import uscc
 from contracts.identity import member_key
 from contracts.registry import Registry
 from node.home import init_home
-from node.mempool import Mempool
+from node.engines.mempool import Mempool
 from node.node import Node
 from node.samples import SAMPLE_MEMBERS
 
@@ -74,12 +74,12 @@ class Net:
 
     def submit(self, *txs) -> list:
         """Send transactions through the door; every one must be admitted."""
-        admissions = self.app.check_txs([t if isinstance(t, bytes) else t.to_bytes() for t in txs])
+        admissions = self.node.engine.submit([t if isinstance(t, bytes) else t.to_bytes() for t in txs])
         assert all(a.ok for a in admissions), [a.error for a in admissions]
         return [a.tx_id for a in admissions]
 
     def refused_at_door(self, raw: bytes) -> MuluError:
-        (admission,) = self.app.check_txs([raw])
+        (admission,) = self.node.engine.submit([raw])
         assert not admission.ok and admission.tx_id is None
         return admission.error
 
@@ -147,9 +147,9 @@ def test_one_batch_one_block_in_order(net):
            net.anchor(ALICE, "a", "2")]
     ids = net.submit(*txs)
     assert ids == [t.tx_id(net.profile) for t in txs]
-    assert len(net.app.mempool) == 4
+    assert net.node.engine.pending_count() == 4
     assert net.blocks() == 1
-    assert len(net.app.mempool) == 0
+    assert net.node.engine.pending_count() == 0
     block = net.ledger.block(1)
     assert block.txs == tuple(txs)
     assert [r.status for r in block.results] == ["ok", "ok", "ok", "refused"]
@@ -165,7 +165,7 @@ def test_scripted_clock(net):
     for h in range(1, 5):
         assert net.ledger.block(h).header.time == GENESIS_TIME + h * STEP
     assert net.ledger.tip.time == GENESIS_TIME + 4 * STEP
-    assert net.app.info()["tip_time"] == GENESIS_TIME + 4 * STEP
+    assert net.app.info().time == GENESIS_TIME + 4 * STEP
 
 
 # --- identity: adding and revoking keys --------------------------------------------------------
@@ -196,8 +196,8 @@ def test_add_and_revoke_keys(net):
     late = net.anchor(ALICE, "too-late", "x", key=old)
     error = net.refused_at_door(late.to_bytes())
     assert error.code == "TX_KEY_REVOKED" and error.details["key_id"] == old.key_id
-    proposal = net.ledger.propose([late], 0, "node0")
-    assert [exc.code for _, exc in proposal.rejected] == ["TX_KEY_REVOKED"]
+    proposal = net.ledger.execute([late], 0, "node0", drop_invalid=True)
+    assert [exc.code for _, exc in proposal.dropped] == ["TX_KEY_REVOKED"]
     assert proposal.block.txs == ()
 
     with pytest.raises(MuluError) as info:
@@ -363,12 +363,10 @@ def test_invalid_transactions_refused_at_the_door(net, case, code):
     assert error.code == code, error
     if code == "TX_MALFORMED" and case.startswith("ENCODING_"):
         assert error.details["encoding"] == case
-    assert len(net.app.mempool) == 0
+    assert net.node.engine.pending_count() == 0
     assert net.blocks() == 0
     assert net.ledger.tip.height == 1
-    with pytest.raises(MuluError) as info:
-        net.app.check_tx(raw)
-    assert info.value.code == code
+    assert net.app.check_tx(raw).code == code
 
 
 def test_invalid_and_valid_in_one_batch(net):
@@ -376,9 +374,9 @@ def test_invalid_and_valid_in_one_batch(net):
     refused, the good ones admitted and committed."""
     good = [net.anchor(ALICE, "a", "1"), net.anchor(BOB, "b", "1")]
     raws = [good[0].to_bytes(), b"\xc1", net.anchor(CAROL, "c", "1", nonce=5).to_bytes(), good[1].to_bytes()]
-    admissions = net.app.check_txs(raws)
+    admissions = net.node.engine.submit(raws)
     assert [a.error.code if a.error else "ok" for a in admissions] == ["ok", "TX_MALFORMED", "TX_NONCE_GAP", "ok"]
-    assert len(net.app.mempool) == 2
+    assert net.node.engine.pending_count() == 2
     net.blocks()
     assert net.ledger.block(1).txs == tuple(good)
 
@@ -391,20 +389,24 @@ def test_invalid_batches_too_large(net):
     too_big = [half, half, b"\x00"]
     for raws in (too_many, too_big):
         with pytest.raises(MuluError) as info:
-            net.app.check_txs(raws)
+            net.node.engine.submit(raws)
         assert info.value.code == "BATCH_TOO_LARGE"
-    assert len(net.app.mempool) == 0
+    assert net.node.engine.pending_count() == 0
 
 
-def test_mempool_refuses_a_duplicate():
-    """The mempool holds a transaction id once (TX_DUPLICATE)."""
-    pool = Mempool(10)
-    tx = Transaction("c", ALICE, "k", 1, "anchor", "put", {}, b"s")
-    pool.add(b"\x01" * 32, tx)
-    with pytest.raises(MuluError) as info:
-        pool.add(b"\x01" * 32, tx)
-    assert info.value.code == "TX_DUPLICATE"
-    assert len(pool) == 1
+def test_mempool_keeps_arrival_order_within_its_bounds():
+    """Solo's mempool holds a transaction id once, hands transactions out in arrival order,
+    and says how many of a batch still fit, by count and by bytes."""
+    pool = Mempool(3, max_bytes=10)
+    assert pool.room([b"aaaa", b"bbbb", b"cccc"]) == 2, "the third would pass 10 bytes"
+    pool.add(b"\x01" * 32, b"aaaa")
+    pool.add(b"\x01" * 32, b"aaaa")
+    pool.add(b"\x02" * 32, b"bb")
+    assert len(pool) == 2
+    assert pool.take(5) == [(b"\x01" * 32, b"aaaa"), (b"\x02" * 32, b"bb")]
+    assert pool.room([b"c", b"d"]) == 1, "a count of 3 at most"
+    pool.remove([b"\x01" * 32])
+    assert pool.take(5) == [(b"\x02" * 32, b"bb")] and pool.room([b"x"] * 5) == 2
 
 
 def test_invalid_resubmitted_transaction_is_a_duplicate(net):
@@ -412,7 +414,7 @@ def test_invalid_resubmitted_transaction_is_a_duplicate(net):
     tx = net.anchor(ALICE, "a", "1")
     net.submit(tx)
     error = net.refused_at_door(tx.to_bytes())
-    assert len(net.app.mempool) == 1
+    assert net.node.engine.pending_count() == 1
     assert error.code == "TX_DUPLICATE"
 
 
@@ -434,8 +436,8 @@ def proposed(net):
     net.submit(net.anchor(ALICE, "a", "1"))
     net.blocks()
     txs = [net.anchor(ALICE, "a", "2"), net.anchor(BOB, "b", "1"), net.anchor(ALICE, "a", "2")]
-    proposal = net.ledger.propose(txs, 0, "node0")
-    assert not proposal.rejected and len(proposal.block.txs) == 3
+    proposal = net.ledger.execute(txs, 0, "node0", drop_invalid=True)
+    assert not proposal.dropped and len(proposal.block.txs) == 3
     return net, proposal.block
 
 
