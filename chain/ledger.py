@@ -56,9 +56,9 @@ class Tip:
     time: int
 
 
-STORE_FORMAT = b"2"
+STORE_FORMAT = b"3"
 """The store layout this code writes and reads (2: each state record stored once,
-derived indexes under ``x``). A store of another layout is refused when opened."""
+derived indexes under ``x``; 3: governance's proposal-status index). A store of another layout is refused when opened."""
 
 
 class Ledger:

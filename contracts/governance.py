@@ -28,6 +28,7 @@ State::
     governance/rules                 {"approvers": [...], "threshold": k}
     governance/policy/<contract.method>  {"roles": [...] | None}
     governance/proposal/<id>         id = hex of the proposing tx id; see :func:`propose`
+    idx/governance/status/<status>/<id>  derived: the proposals in each status
     params/governance.vote_expiry_ms
 """
 
@@ -37,13 +38,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Protocol
 
-from chain.errors import (ArgsInvalid, ContractUnknown, GenesisInvalid, MethodUnknown, RuleViolation,
+from chain.errors import (ArgsInvalid, ContractUnknown, GenesisInvalid, MethodUnknown, NotFound, RuleViolation,
                           TxRejected)
 from chain.execution import Effects, Overlay, StateView
 from chain.genesis import Genesis
 from chain.tx import Transaction
 from contracts import identity
-from contracts.args import Bool, Int, Obj, Spec, Str, check_args
+from contracts.args import Bool, Int, Obj, OneOf, Spec, Str, check_args
 from contracts.base import Call, Contract, Method, Param, param, refuse
 from contracts.identity import RoleList, ordered_roles
 
@@ -83,8 +84,23 @@ class GovernanceCall(Call):
     methods: Methods
 
 
+PROPOSAL = "governance/proposal/"
+BY_STATUS = "idx/governance/status/"
+
+
 def proposal_key(proposal_id: str) -> str:
-    return f"governance/proposal/{proposal_id}"
+    return PROPOSAL + proposal_id
+
+
+def status_key(status: str, proposal_id: str) -> str:
+    """Derived index: the proposals in each status, to list them without reading the others."""
+    return f"{BY_STATUS}{status}/{proposal_id}"
+
+
+def _closing(writes: dict[str, Any], pid: str, status: str) -> None:
+    """Move proposal ``pid`` from the open ones to those in ``status`` in the status index."""
+    writes[status_key(OPEN, pid)] = None
+    writes[status_key(status, pid)] = True
 
 
 def policy_key(qualified: str) -> str:
@@ -258,7 +274,7 @@ def propose(view: StateView, call: Call) -> Effects:
     }
     event = {"id": pid, "proposer": call.sender, "action": f"{action['contract']}.{action['method']}",
              "expires": record["expires"]}
-    return Effects({proposal_key(pid): record}, [("proposed", event)])
+    return Effects({proposal_key(pid): record, status_key(OPEN, pid): True}, [("proposed", event)])
 
 
 def _open_proposal(view: StateView, pid: str) -> dict[str, Any]:
@@ -309,6 +325,8 @@ def vote(view: StateView, call: GovernanceCall) -> Effects:
         p = {**p, "status": REJECTED, "decided": ctx.height}
         events.append(("proposal_rejected", {"id": pid}))
     writes[proposal_key(pid)] = p
+    if p["status"] != OPEN:
+        _closing(writes, pid, p["status"])
     return Effects(writes, events)
 
 
@@ -339,7 +357,9 @@ def expire(view: StateView, call: Call) -> Effects:
         raise refuse("PROPOSAL_NOT_EXPIRED", f"proposal {pid} is open until {p['expires']}",
                      field="proposal_id", expires=p["expires"])
     p = {**p, "status": EXPIRED, "decided": call.ctx.height}
-    return Effects({proposal_key(pid): p}, [("proposal_expired", {"id": pid})])
+    writes: dict[str, Any] = {proposal_key(pid): p}
+    _closing(writes, pid, EXPIRED)
+    return Effects(writes, [("proposal_expired", {"id": pid})])
 
 
 # --- governed actions of this contract ------------------------------------------------------------
@@ -384,3 +404,32 @@ def set_policy(view: StateView, call: GovernanceCall) -> Effects:
     return Effects({policy_key(name): record},
                    [("policy_set", {"method": name, "before": None if before is None else ordered_roles(before),
                                     "after": record["roles"]})])
+
+
+# --- queries ---------------------------------------------------------------------------------------
+
+STATUSES = (OPEN, APPROVED, REJECTED, EXPIRED, FAILED)
+
+
+@contract.query(args={"status": OneOf(STATUSES, required=False),
+                      "after": Str(min_len=0, max_len=64, required=False),
+                      "limit": Int(min=1, max=1000, required=False)})
+def proposals(reader: Any, status: str | None = None, after: str = "", limit: int = 100) -> dict[str, Any]:
+    """Proposals with their votes and status, by id; only those in ``status`` when given (from the
+    status index); page with ``after`` (an id)."""
+    if status is None:
+        rows = [v for _, v in reader.keys(PROPOSAL, after=PROPOSAL + after if after else "", limit=limit)]
+    else:
+        prefix = f"{BY_STATUS}{status}/"
+        ids = [k[len(prefix):] for k, _ in reader.keys(prefix, after=prefix + after if after else "", limit=limit)]
+        rows = [reader.get(proposal_key(i)) for i in ids]
+    return {"proposals": rows, "next": rows[-1]["id"] if len(rows) == limit else None}
+
+
+@contract.query(args={"proposal_id": Str(min_len=1, max_len=64)})
+def proposal(reader: Any, proposal_id: str) -> dict[str, Any]:
+    """One proposal with its votes, status and outcome."""
+    value = reader.get(proposal_key(proposal_id))
+    if value is None:
+        raise NotFound(f"no proposal {proposal_id}", code="PROPOSAL_NOT_FOUND", proposal_id=proposal_id)
+    return value

@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from chain.crypto import CryptoProfile, key_id
-from chain.errors import CryptoError, GenesisInvalid, KeyUnknown, SenderRemoved, SenderUnknown
+from chain.errors import CryptoError, GenesisInvalid, KeyUnknown, NotFound, SenderRemoved, SenderUnknown
 from chain.execution import Effects, StateView
 from chain.genesis import Genesis
 from chain.tx import Transaction
 from contracts import uscc
-from contracts.args import Bytes, ListOf, Spec, Str, Uscc
+from contracts.args import Bytes, Int, ListOf, Spec, Str, Uscc
 from contracts.base import Call, Contract, refuse
 
 ROLES = (
@@ -62,8 +62,11 @@ MAX_KEYS_PER_CALL = 8
 contract = Contract("identity", "成员与密钥 members and keys")
 
 
+MEMBER = "identity/member/"
+
+
 def member_key(code: str) -> str:
-    return f"identity/member/{code}"
+    return MEMBER + code
 
 
 def role_key(role: str) -> str:
@@ -326,3 +329,29 @@ def set_roles(view: StateView, call: Call) -> Effects:
         raise refuse("ROLES_UNCHANGED", f"{code} already holds exactly these roles", field="roles")
     writes = {member_key(code): {**member, "roles": roles}, **_index_writes(view, code, member["roles"], roles)}
     return Effects(writes, [("roles_set", {"uscc": code, "before": member["roles"], "after": roles})])
+
+
+# --- queries ---------------------------------------------------------------------------------------
+
+
+def member_public(value: dict[str, Any]) -> dict[str, Any]:
+    """A member record as shown: its keys as a list with their ids."""
+    return {"uscc": value["uscc"], "name": value["name"], "roles": value["roles"],
+            "status": value.get("status", MEMBER_ACTIVE),
+            "keys": [{"key_id": k, **r} for k, r in value["keys"].items()]}
+
+
+@contract.query(args={"after": Str(min_len=0, max_len=18, required=False), "limit": Int(min=1, max=1000, required=False)})
+def members(reader: Any, after: str = "", limit: int = 100) -> dict[str, Any]:
+    """Members (departments, districts, authorities) by 统一社会信用代码; page with ``after``."""
+    rows = [member_public(v) for _, v in reader.keys(MEMBER, after=member_key(after) if after else "", limit=limit)]
+    return {"members": rows, "next": rows[-1]["uscc"] if len(rows) == limit else None}
+
+
+@contract.query(args={"uscc": Str(min_len=1, max_len=64)})
+def member(reader: Any, uscc: str) -> dict[str, Any]:
+    """One member with its roles and keys."""
+    value = reader.get(member_key(uscc))
+    if value is None:
+        raise NotFound(f"{uscc} is not a member", code="MEMBER_NOT_FOUND", uscc=uscc)
+    return member_public(value)

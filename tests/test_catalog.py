@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from chain.encoding import encode
 from contracts import catalog
+from contracts.catalog import queries as catalog_queries
 from node.samples import by_short
 from tests.test_duty import BIANBAN, decision, item_args
 from tests.test_ledger import Net
@@ -210,8 +211,11 @@ def test_api_serves_entries_versions_diffs_and_overlaps(net):
     assert health["overlaps"][0]["provider"] == EDU
     provides = client.get("/v1/catalog/provides", params={"item": "身份证号"}).json()
     assert provides == {"item": "身份证号", "providers": sorted([
-        {"provider": EDU, "entries": 1, "resource_codes": [code]},
-        {"provider": HEALTH, "entries": 1, "resource_codes": ["302001/000001"]}], key=lambda r: r["provider"])}
+        {"provider": EDU, "entries": 1, "resource_codes": [code], "next": None},
+        {"provider": HEALTH, "entries": 1, "resource_codes": ["302001/000001"], "next": None}],
+        key=lambda r: r["provider"])}
+    declared = client.get("/v1/catalog/declared", params={"item": "身份证号", "provider": HEALTH}).json()
+    assert declared == {"item": "身份证号", "provider": HEALTH, "resource_codes": ["302001/000001"], "next": None}
     assert client.get("/v1/catalog/provides", params={"item": "无人采集"}).json()["providers"] == []
     missing = client.get("/v1/catalog/diff", params={"code": code, "from": 1, "to": 9})
     assert (missing.status_code, missing.json()["code"]) == (404, "CATALOG_ENTRY_NOT_FOUND")
@@ -286,6 +290,15 @@ def test_single_source_index_is_what_the_current_entries_say(net, steps):
             for item in record["entry"]["data_items"] if record else ():
                 expected.setdefault(item["name"], {}).setdefault(d, 0)
                 expected[item["name"]][d] += 1
+    declaring: dict[tuple[str, str], list[str]] = {}
+    for d, prefix in prefixes.items():
+        for n in (1, 2):
+            record = state.get(catalog.entry_key(f"{prefix}/{n:06d}"))
+            for item in record["entry"]["data_items"] if record else ():
+                declaring.setdefault((item["name"], d), []).append(record["resource_code"])
     for name in (*POOL, "学生姓名", "学籍号"):
         want = sorted([d, c] for d, c in expected.get(name, {}).items()) or None
         assert state.get(catalog.provides_key(name)) == want, name
+        for d in prefixes:
+            listed = catalog_queries.declared_by(state, item=name, provider=d)["resource_codes"]
+            assert listed == sorted(declaring.get((name, d), [])), (name, d)

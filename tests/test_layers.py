@@ -60,3 +60,24 @@ def test_the_check_finds_a_backward_import(tmp_path, monkeypatch):
     (tmp_path / "contracts" / "bad.py").write_text("import json\n\ndef f():\n    from node.app import Application\n")
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert violations("contracts") == ["contracts/bad.py:4 imports node.app"]
+
+
+STATE_PREFIXES = ("identity/", "governance/", "anchor/", "duty/", "catalog/", "calendar/", "params/", "idx/",
+                  "nonce/")
+"""The first segments of the contracts' state keys (each spelled in its contract's key layout)."""
+
+
+def spelled_keys(root: Path) -> list[str]:
+    """String literals in ``root`` that begin like a contract's state key."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith(STATE_PREFIXES):
+                found.append(f"{path.relative_to(root.parent)}:{node.lineno} {node.value!r}")
+    return found
+
+
+def test_no_state_key_is_spelled_in_node():
+    """The node reads the registers only through the contracts' queries: no module of ``node/``
+    holds a string that begins like a contract's state key."""
+    assert spelled_keys(ROOT / "node") == []

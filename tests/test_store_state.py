@@ -452,11 +452,11 @@ def test_invalid_store_of_an_older_layout_is_refused(home):
     never read as if it were of this layout."""
     store = MemoryStore()
     Chain(home, store)
-    for old in (None, b"1"):
+    for old, found in ((None, "1"), (b"2", "2")):
         store.write([(b"F", old)])
         with pytest.raises(MuluError) as info:
             Ledger(store, home.genesis(), machine(), verify_threads=1)
         assert info.value.code == "STORE_FORMAT_OLD"
-        assert info.value.details["found"] == "1"
-    store.write([(b"F", b"2")])
+        assert info.value.details["found"] == found
+    store.write([(b"F", b"3")])
     assert Ledger(store, home.genesis(), machine(), verify_threads=1).tip.height == 0

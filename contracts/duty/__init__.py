@@ -12,13 +12,8 @@ change like any other, approved the same way. An approval of a change records
 the date of the department's duty change, from which its data catalog must be
 updated within N working days (002:第九条).
 
-State::
-
-    duty/item/<uscc>/<item_id>              the latest version (any status)
-    duty/version/<uscc>/<item_id>/<000001>  each earlier version, immutable: moved here by the change that
-                                            replaces it, so each version is stored once (as catalog entries)
-    duty/approved/<uscc>/<item_id>          the version in force (approved, not retired)
-    duty/changed/<uscc>                     {"height", "time"} of the last approved change
+The state layout is :mod:`contracts.duty.keys`; the read-only queries are
+:mod:`contracts.duty.queries`.
 """
 
 from __future__ import annotations
@@ -29,6 +24,7 @@ from chain.encoding import encode
 from chain.execution import Effects, StateView
 from contracts.args import Bool, Int, Str, Uscc
 from contracts.base import Call, Contract, refuse
+from contracts.duty.keys import CHANGED, approved_key, changed_key, item_key, version_key
 from contracts.identity import member_key
 
 ARTICLE_APPROVAL = "000:第五条(二)"
@@ -41,29 +37,12 @@ OWNER_ROLES = ("department", "district")
 contract = Contract("duty", "职责目录 responsibility catalog")
 
 
-def item_key(code: str, item_id: str) -> str:
-    return f"duty/item/{code}/{item_id}"
-
-
-def version_key(code: str, item_id: str, version: int) -> str:
-    """Where version ``version`` of a duty item lies once a later version has replaced it."""
-    return f"duty/version/{code}/{item_id}/{version:06d}"
-
-
 def item_version(view: StateView, code: str, item_id: str, version: int) -> dict[str, Any] | None:
     """Version ``version`` of a duty item: the latest record, or an earlier one from its version key."""
     current = view.get(item_key(code, item_id))
     if current is not None and current["version"] == version:
         return current
     return view.get(version_key(code, item_id, version))
-
-
-def approved_key(code: str, item_id: str) -> str:
-    return f"duty/approved/{code}/{item_id}"
-
-
-def changed_key(code: str) -> str:
-    return f"duty/changed/{code}"
 
 
 def approved_item(view: StateView, code: str, item_id: str) -> dict[str, Any] | None:
@@ -169,3 +148,11 @@ def return_item(view: StateView, call: Call) -> Effects:
     current, record, writes = _decide(view, call, RETURNED)
     return Effects(writes, [("duty_returned", {"uscc": current["uscc"], "item_id": current["item_id"],
                                                "version": record["version"]})])
+
+
+def changed_departments(reader: Any, *, after: str = "", limit: int = 100) -> list[str]:
+    """Departments with an approved duty change, by uscc after ``after`` (at most ``limit``)."""
+    return [k[len(CHANGED):] for k, _ in reader.keys(CHANGED, after=CHANGED + after if after else "", limit=limit)]
+
+
+from contracts.duty import queries  # noqa: E402,F401 - registers the queries on the contract

@@ -19,19 +19,8 @@ Rules, each with its article:
 Every change is a new version with the previous version's hash, a reason and
 the signer; nothing is overwritten or deleted.
 
-State::
-
-    catalog/entry/<code>                 the current version
-    catalog/version/<code>/<000001>      each earlier version, immutable: moved here by the publish that
-                                         replaces it, so each version's record is stored once (as the
-                                         state layer stores versions, and half the bytes of a new entry)
-    idx/catalog/dept/<uscc>/<code>       derived index: the latest version number, to list a department's entries
-    idx/catalog/provides/<item name>     derived index: [[provider uscc, entries], ...] by provider — how many
-                                         current entries of each department declare the item (bounded by
-                                         the number of departments, however common the item)
-    catalog/overlap/<code>               [{item, provider, entries}, ...] of the latest version
-    catalog/note/<uscc>/<note_id>        a review-approved note for entries without duty items
-    catalog/updated/<uscc>               {"height", "time"} of the department's last catalog change
+The state layout is :mod:`contracts.catalog.keys`; the read-only queries are
+:mod:`contracts.catalog.queries`.
 """
 
 from __future__ import annotations
@@ -42,8 +31,19 @@ from chain.encoding import encode
 from chain.execution import Effects, StateView
 from chain.errors import RuleViolation
 from contracts import duty, workdays
+from contracts.identity import member_key
 from contracts.args import Bool, ListOf, Obj, OneOf, Str, Uscc
 from contracts.base import Call, Contract, param, refuse
+from contracts.catalog.keys import (
+    PROVIDES,
+    dept_key,
+    entry_key,
+    note_key,
+    overlap_key,
+    provides_key,
+    updated_key,
+    version_key,
+)
 
 ARTICLE_DUTY = "000:第九条"
 ARTICLE_SHARE = "002:第十六条"
@@ -104,44 +104,12 @@ ENTRY_ARGS = {
 _OPTIONAL_TEXT = ("subcategory", "share_condition", "share_method", "share_basis", "open_condition", "note_id")
 
 
-def entry_key(code: str) -> str:
-    return f"catalog/entry/{code}"
-
-
-def version_key(code: str, version: int) -> str:
-    """Where version ``version`` of entry ``code`` lies once a later version has replaced it."""
-    return f"catalog/version/{code}/{version:06d}"
-
-
 def entry_version(view: StateView, code: str, version: int) -> dict[str, Any] | None:
     """Version ``version`` of entry ``code``: the current record, or an earlier one from its version key."""
     current = view.get(entry_key(code))
     if current is not None and current["version"] == version:
         return current
     return view.get(version_key(code, version))
-
-
-def dept_key(department: str, code: str) -> str:
-    return f"idx/catalog/dept/{department}/{code}"
-
-
-_PROVIDES = "idx/catalog/provides/"
-
-
-def provides_key(item_name: str) -> str:
-    return _PROVIDES + item_name
-
-
-def overlap_key(code: str) -> str:
-    return f"catalog/overlap/{code}"
-
-
-def note_key(department: str, note_id: str) -> str:
-    return f"catalog/note/{department}/{note_id}"
-
-
-def updated_key(department: str) -> str:
-    return f"catalog/updated/{department}"
 
 
 def _check_rules(view: StateView, call: Call) -> tuple[dict[str, Any] | None, list[str]]:
@@ -244,7 +212,7 @@ def publish(view: StateView, call: Call) -> Effects:
     get = view.get
     first = [[sender, 1]]  # one value for every item this entry is the first to declare (encoded once)
     for name in names:  # one read per data item: the loop to keep lean
-        key = _PROVIDES + name
+        key = PROVIDES + name
         providers = get(key)
         if providers is None:  # the first provider of this item
             writes[key] = first
@@ -277,7 +245,7 @@ def approve_note(view: StateView, call: Call) -> Effects:
     if view.get(key) is not None:
         raise refuse("CATALOG_NOTE_EXISTS", f"note {a['note_id']} is already approved", article=ARTICLE_DUTY,
                      field="note_id")
-    member = view.get(f"identity/member/{a['department']}")
+    member = view.get(member_key(a["department"]))
     if member is None or not set(duty.OWNER_ROLES) & set(member["roles"]):
         raise refuse("CATALOG_DEPARTMENT_UNKNOWN", f"{a['department']} is not a department or district",
                      field="department")
@@ -328,3 +296,6 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "items_changed": [{"name": n, "from": items_a[n], "to": items_b[n]}
                           for n in sorted(set(items_a) & set(items_b)) if items_a[n] != items_b[n]],
     }
+
+
+from contracts.catalog import queries  # noqa: E402,F401 - registers the queries on the contract

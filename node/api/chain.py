@@ -1,0 +1,99 @@
+"""Routes of the chain itself: status, blocks, proofs, raw state records, contracts, export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from chain.errors import NotFound
+from node.api.common import NodeDep, answer, check_height, proof_value
+from node.api.schemas import (BlockPublic, ContractsPublic, HistoryPublic, ProofPublic, StatusPublic,
+                              VersionPublic)
+from node.api.views import block_view
+
+router = APIRouter(prefix="/v1")
+
+
+@router.get("/status", response_model=StatusPublic, tags=["chain"])
+def status(node: NodeDep) -> Any:
+    """Chain id, profile, genesis hash, tip, the engine and what waits for a block."""
+    g, info = node.genesis, node.app.info()
+    return {"chain_id": info.chain_id, "profile": info.profile, "genesis_hash": info.genesis_hash.hex(),
+            "height": info.height, "tip_hash": info.app_hash.hex(), "tip_time": info.time,
+            "engine": node.engine.name, "mempool": node.engine.pending_count(),
+            "validators": [{"name": v.name, "operator": v.operator, "public_key": v.public_key.hex(),
+                            "power": v.power} for v in g.validators],
+            "clock": g.doc["clock"], "params": node.ledger.params}
+
+
+@router.get("/blocks/{height}", response_model=BlockPublic, tags=["chain"])
+def get_block(height: int, node: NodeDep) -> Any:
+    """A committed block: header, transactions with results, commit."""
+    return block_view(node.ledger.block(height), node.ledger.profile)
+
+
+@router.get("/blocks/{height}/proof", response_model=ProofPublic, tags=["proofs"])
+def get_block_proof(height: int, node: NodeDep, at: int | None = Query(None, ge=1)) -> Any:
+    """Block ``height``'s hash with a path to the history root of block ``at`` (default: tip)."""
+    return {"type": "block", **proof_value(node.ledger.block_proof(height, at))}
+
+
+@router.get("/consistency", response_model=ProofPublic, tags=["proofs"])
+def get_consistency(node: NodeDep, old: int = Query(..., ge=1), new: int | None = Query(None, ge=1)) -> Any:
+    """Proof that block ``new``'s history extends block ``old``'s (RFC 9162 consistency)."""
+    return {"type": "consistency", **proof_value(node.ledger.consistency_proof(old, new))}
+
+
+@router.get("/state", response_model=VersionPublic, tags=["state"])
+def get_state(key: str, node: NodeDep, height: int | None = Query(None, ge=0)) -> Any:
+    """A record's current version, or the version in force at ``height``."""
+    check_height(node, height)
+    version = node.ledger.state.version(key, height)
+    if version is None:
+        raise NotFound(f"no record at {key!r}", code="RECORD_NOT_FOUND", key=key)
+    return answer(version.to_public(node.ledger.profile))
+
+
+@router.get("/state/history", response_model=HistoryPublic, tags=["state"])
+def get_history(key: str, node: NodeDep, start: int = Query(0, ge=0),
+                limit: int = Query(100, ge=1, le=1000)) -> Any:
+    """Every version of a record, oldest first, each linked to the one before by hash."""
+    versions = node.ledger.state.history(key, start=start, limit=limit)
+    if not versions and start == 0:
+        raise NotFound(f"no record at {key!r}", code="RECORD_NOT_FOUND", key=key)
+    return {"key": key, "versions": [answer(v.to_public(node.ledger.profile)) for v in versions]}
+
+
+@router.get("/state/proof", response_model=ProofPublic, tags=["proofs"])
+def get_state_proof(key: str, node: NodeDep, height: int | None = Query(None, ge=0)) -> Any:
+    """A record's version with a state-tree proof against the block header at ``height``."""
+    ledger = node.ledger
+    proof = ledger.state_proof(key, height)
+    out: dict[str, Any] = {"type": "state", **{k: proof_value(v) for k, v in proof.items()}}
+    if proof["height"] >= 1:
+        block = ledger.block(proof["height"])
+        out["header"] = proof_value(block.header.to_plain())
+        out["commit"] = proof_value(block.commit.to_plain())
+    return out
+
+
+@router.get("/contracts", response_model=ContractsPublic, tags=["chain"])
+def contracts(node: NodeDep) -> Any:
+    """The contract methods this chain runs, with their policies, and the contract parameters."""
+    registry, state = node.app.registry, node.ledger.state
+    return {"methods": registry.describe(state),
+            "params": {name: state.get(p.key) for name, p in sorted(registry.params().items())}}
+
+
+@router.get("/export", tags=["chain"], response_class=StreamingResponse,
+            responses={200: {"content": {"application/octet-stream": {}},
+                             "description": "the chain as one archive file, for `mulu audit verify`"}})
+def export_chain(request: Request) -> Any:
+    """The whole chain as one archive file, for ``mulu audit verify``."""
+    export = request.app.state.export
+    if export is None:
+        raise NotFound("this node serves no export", code="EXPORT_UNAVAILABLE")
+    return StreamingResponse(export(), media_type="application/octet-stream",
+                             headers={"content-disposition": 'attachment; filename="chain.mulu"'})

@@ -1,0 +1,156 @@
+"""Routes of the contracts' registers: members, duty items, catalog entries, proposals, the calendar.
+
+Each route calls one of the contract's queries (``contracts.<name>.queries``)
+over committed state: the same functions the CLI reaches through this API and
+the engine's ``query`` runs by path. No state key is spelled here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from contracts import governance, identity, workdays
+from contracts.catalog import queries as catalog_queries
+from contracts.duty import queries as duty_queries
+from node.api.common import NodeDep, answer, check_height
+from node.api.schemas import (CalendarYearPublic, CalendarYearsPublic, CatalogDiffPublic, CatalogEntriesPublic,
+                              CatalogEntryStatePublic, CatalogVersionsPublic, DeclaredByPublic,
+                              DutyItemsPublic, DutyItemStatePublic, DutyVersionsPublic, MemberPublic,
+                              MembersPublic, OverduePublic, OverlapsPublic, ProposalPublic, ProposalsPublic,
+                              ProvidesPublic)
+
+router = APIRouter(prefix="/v1")
+LIMIT = Query(100, ge=1, le=1000)
+
+
+# --- members -------------------------------------------------------------------------------------
+
+
+@router.get("/members", response_model=MembersPublic, tags=["members"])
+def list_members(node: NodeDep, after: str = Query("", max_length=18), limit: int = LIMIT) -> Any:
+    """Members (departments, districts, authorities), by 统一社会信用代码; page with ``after``."""
+    return answer(identity.members(node.ledger.state, after=after, limit=limit))
+
+
+@router.get("/members/{code}", response_model=MemberPublic, tags=["members"])
+def get_member(code: str, node: NodeDep) -> Any:
+    """A member with its roles and keys, and the nonce its next transaction must carry."""
+    return {**answer(identity.member(node.ledger.state, uscc=code)), "next_nonce": node.app.next_nonce(code)}
+
+
+# --- duty catalog --------------------------------------------------------------------------------
+
+
+@router.get("/duty/{code}", response_model=DutyItemsPublic, tags=["duty catalog"])
+def list_duty_items(code: str, node: NodeDep, after: str = Query("", max_length=64), limit: int = LIMIT) -> Any:
+    """A department's duty items (职责事项): each one's latest version; page with ``after``."""
+    return answer(duty_queries.items(node.ledger.state, department=code, after=after, limit=limit))
+
+
+@router.get("/duty/{code}/{item_id}", response_model=DutyItemStatePublic, tags=["duty catalog"])
+def get_duty_item(code: str, item_id: str, node: NodeDep) -> Any:
+    """A duty item's latest version and the version in force (approved), if any."""
+    return answer(duty_queries.item(node.ledger.state, department=code, item_id=item_id))
+
+
+@router.get("/duty/{code}/{item_id}/versions", response_model=DutyVersionsPublic, tags=["duty catalog"])
+def get_duty_versions(code: str, item_id: str, node: NodeDep, after: int = Query(0, ge=0),
+                      limit: int = LIMIT) -> Any:
+    """Every version of a duty item, oldest first, each linked to the one before by hash."""
+    return answer(duty_queries.versions(node.ledger.state, department=code, item_id=item_id, after=after,
+                                        limit=limit))
+
+
+# --- data catalog --------------------------------------------------------------------------------
+
+
+@router.get("/catalog/entry", response_model=CatalogEntryStatePublic, tags=["data catalog"])
+def get_catalog_entry(code: str, node: NodeDep, height: int | None = Query(None, ge=0)) -> Any:
+    """A catalog entry by 资源代码: its latest version, or the version in force at ``height``."""
+    check_height(node, height)
+    return answer(catalog_queries.entry(node.ledger.state, code=code, height=height))
+
+
+@router.get("/catalog/versions", response_model=CatalogVersionsPublic, tags=["data catalog"])
+def get_catalog_versions(code: str, node: NodeDep, after: int = Query(0, ge=0), limit: int = LIMIT) -> Any:
+    """Every version of an entry, oldest first, each with the previous version's hash; page with
+    ``after`` (a version number)."""
+    return answer(catalog_queries.versions(node.ledger.state, code=code, after=after, limit=limit))
+
+
+@router.get("/catalog/diff", response_model=CatalogDiffPublic, tags=["data catalog"])
+def get_catalog_diff(code: str, node: NodeDep, from_version: int = Query(..., alias="from", ge=1),
+                     to_version: int = Query(..., alias="to", ge=1)) -> Any:
+    """What changed between two versions: fields, and 信息项 added, removed or changed."""
+    return answer(catalog_queries.changes(node.ledger.state, code=code, from_version=from_version,
+                                          to_version=to_version))
+
+
+@router.get("/catalog/entries", response_model=CatalogEntriesPublic, tags=["data catalog"])
+def list_catalog_entries(department: str, node: NodeDep, after: str = Query("", max_length=64),
+                         limit: int = LIMIT) -> Any:
+    """A department's catalog entries (latest versions), by 资源代码; page with ``after``."""
+    return answer(catalog_queries.entries(node.ledger.state, department=department, after=after, limit=limit))
+
+
+@router.get("/catalog/overlaps", response_model=OverlapsPublic, tags=["data catalog"])
+def list_overlaps(node: NodeDep, after: str = Query("", max_length=64), limit: int = LIMIT) -> Any:
+    """一数一源: entries declaring data items another department already provides."""
+    return answer(catalog_queries.overlaps(node.ledger.state, after=after, limit=limit))
+
+
+@router.get("/catalog/provides", response_model=ProvidesPublic, tags=["data catalog"])
+def who_provides(node: NodeDep, item: str = Query(..., min_length=1, max_length=100), limit: int = LIMIT) -> Any:
+    """一数一源: the departments whose current entries declare data item ``item``, each with how many
+    and the resource codes of those entries (the first ``limit``; ``/v1/catalog/declared`` pages on)."""
+    return answer(catalog_queries.provides(node.ledger.state, item=item, limit=limit))
+
+
+@router.get("/catalog/declared", response_model=DeclaredByPublic, tags=["data catalog"])
+def declared_by(node: NodeDep, item: str = Query(..., min_length=1, max_length=100),
+                provider: str = Query(..., min_length=18, max_length=18), after: str = Query("", max_length=64),
+                limit: int = LIMIT) -> Any:
+    """一数一源: the resource codes of one provider's entries declaring data item ``item``; page with ``after``."""
+    return answer(catalog_queries.declared_by(node.ledger.state, item=item, provider=provider, after=after,
+                                              limit=limit))
+
+
+@router.get("/catalog/overdue", response_model=OverduePublic, tags=["data catalog"])
+def list_overdue(node: NodeDep, include_due: bool = False, after: str = Query("", max_length=18),
+                 limit: int = LIMIT) -> Any:
+    """Departments whose data catalog was not updated within N working days of a duty change
+    (002:第九条), as of the tip's block time; ``include_due`` adds those still within the deadline."""
+    tip = node.ledger.tip
+    page = catalog_queries.overdue(node.ledger.state, now=tip.time, include_due=include_due, after=after,
+                                   limit=limit)
+    return {"as_of_height": tip.height, "as_of_time": tip.time, **answer(page)}
+
+
+# --- governance and the calendar -----------------------------------------------------------------
+
+
+@router.get("/governance/proposals", response_model=ProposalsPublic, tags=["governance"])
+def list_proposals(node: NodeDep, status: str | None = Query(None, pattern="^(open|approved|rejected|expired|failed)$"),
+                   after: str = Query("", max_length=64), limit: int = LIMIT) -> Any:
+    """Governance proposals with their votes and status (``open``, ``approved``, ``failed``...)."""
+    return answer(governance.proposals(node.ledger.state, status=status, after=after, limit=limit))
+
+
+@router.get("/governance/proposals/{proposal_id}", response_model=ProposalPublic, tags=["governance"])
+def get_proposal(proposal_id: str, node: NodeDep) -> Any:
+    """One proposal with its votes, status and outcome."""
+    return answer(governance.proposal(node.ledger.state, proposal_id=proposal_id))
+
+
+@router.get("/calendar", response_model=CalendarYearsPublic, tags=["calendar"])
+def calendar_years(node: NodeDep) -> Any:
+    """The years the chain's working-day calendar covers (deadlines elsewhere are refused)."""
+    return workdays.years(node.ledger.state)
+
+
+@router.get("/calendar/{year}", response_model=CalendarYearPublic, tags=["calendar"])
+def calendar_year(year: int, node: NodeDep) -> Any:
+    """One year's statutory holidays and 调休 make-up workdays, as chain data."""
+    return workdays.year(node.ledger.state, year)

@@ -1,0 +1,260 @@
+"""The API's response schemas: one ``…Public`` model per answer, so that ``/v1/openapi.json``
+describes every answer. Records the contracts define keep their own fields beyond the ones
+named here (``extra="allow"``); bytes appear as lowercase hex."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Open(BaseModel):
+    """A record whose further fields are the contract's own, passed through as they are."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorPublic(BaseModel):
+    """Every error: a stable code, a message for people, structured details."""
+
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class TxSubmit(BaseModel):
+    """One signed transaction: its canonical bytes in base64."""
+
+    tx: str = Field(description="base64 of the transaction's canonical bytes")
+
+
+class TxBatchSubmit(BaseModel):
+    """Signed transactions, each as base64 of its canonical bytes."""
+
+    txs: list[str]
+
+
+class TxAccepted(BaseModel):
+    tx_id: str
+    status: str = Field(description="pending, or committed/refused when waited for")
+    height: int | None = None
+    result: dict[str, Any] | None = None
+
+
+class BatchItemPublic(BaseModel):
+    status: str = Field(description="pending, or rejected with its error")
+    tx_id: str | None = None
+    error: ErrorPublic | None = None
+
+
+class BatchPublic(BaseModel):
+    accepted: int
+    rejected: int
+    results: list[BatchItemPublic]
+
+
+class ValidatorPublic(BaseModel):
+    name: str
+    operator: str
+    public_key: str
+    power: int
+
+
+class StatusPublic(BaseModel):
+    chain_id: str
+    profile: str
+    genesis_hash: str
+    height: int
+    tip_hash: str
+    tip_time: int
+    engine: str
+    mempool: int
+    validators: list[ValidatorPublic]
+    clock: dict[str, Any]
+    params: dict[str, int]
+
+
+class BlockPublic(BaseModel):
+    header: dict[str, Any]
+    txs: list[dict[str, Any]]
+    commit: dict[str, Any] | None
+
+
+class TxPublic(Open):
+    height: int
+    index: int
+    block_hash: str
+    time: int
+    tx_id: str
+    sender: str
+    result: dict[str, Any]
+
+
+class ProofPublic(Open):
+    type: str = Field(description="tx, state, block or consistency; check it with `mulu proof verify`")
+
+
+class VersionPublic(BaseModel):
+    key: str
+    height: int
+    value: Any
+    deleted: bool
+    prev_hash: str
+    hash: str
+
+
+class HistoryPublic(BaseModel):
+    key: str
+    versions: list[VersionPublic]
+
+
+class KeyPublic(Open):
+    key_id: str
+    public_key: str
+    status: str
+
+
+class MemberPublic(BaseModel):
+    uscc: str
+    name: str
+    roles: list[str]
+    status: str
+    keys: list[KeyPublic]
+    next_nonce: int | None = Field(None, description="the nonce its next transaction must carry (single member)")
+
+
+class MembersPublic(BaseModel):
+    members: list[MemberPublic]
+    next: str | None
+
+
+class DutyItemPublic(Open):
+    uscc: str
+    item_id: str
+    version: int
+    status: str
+
+
+class DutyItemsPublic(BaseModel):
+    uscc: str
+    items: list[DutyItemPublic]
+    next: str | None
+
+
+class DutyItemStatePublic(BaseModel):
+    current: DutyItemPublic
+    approved: DutyItemPublic | None
+
+
+class DutyVersionsPublic(BaseModel):
+    uscc: str
+    item_id: str
+    versions: list[DutyItemPublic]
+
+
+class OverlapPublic(BaseModel):
+    item: str
+    provider: str
+    entries: int
+
+
+class CatalogEntryPublic(Open):
+    resource_code: str
+    version: int
+    entry: dict[str, Any]
+
+
+class CatalogEntryStatePublic(CatalogEntryPublic):
+    overlaps: list[OverlapPublic]
+
+
+class CatalogVersionsPublic(BaseModel):
+    resource_code: str
+    versions: list[CatalogEntryPublic]
+
+
+class CatalogDiffPublic(BaseModel):
+    resource_code: str
+    from_version: int
+    to_version: int
+    fields: dict[str, Any]
+    items_added: list[dict[str, Any]]
+    items_removed: list[dict[str, Any]]
+    items_changed: list[dict[str, Any]]
+
+
+class CatalogEntriesPublic(BaseModel):
+    department: str
+    entries: list[CatalogEntryPublic]
+    next: str | None
+
+
+class OverlapRowPublic(BaseModel):
+    resource_code: str
+    overlaps: list[OverlapPublic]
+
+
+class OverlapsPublic(BaseModel):
+    overlaps: list[OverlapRowPublic]
+    next: str | None
+
+
+class ProviderPublic(BaseModel):
+    provider: str
+    entries: int
+    resource_codes: list[str]
+    next: str | None
+
+
+class ProvidesPublic(BaseModel):
+    item: str
+    providers: list[ProviderPublic]
+
+
+class DeclaredByPublic(BaseModel):
+    item: str
+    provider: str
+    resource_codes: list[str]
+    next: str | None
+
+
+class OverdueRowPublic(Open):
+    department: str
+    status: str = Field(description="overdue, due, or calendar_not_covered")
+    deadline: str | None
+
+
+class OverduePublic(BaseModel):
+    as_of_height: int
+    as_of_time: int
+    departments: list[OverdueRowPublic]
+    next: str | None
+
+
+class CalendarYearsPublic(BaseModel):
+    years: list[int]
+
+
+class CalendarYearPublic(BaseModel):
+    year: int
+    holidays: list[str]
+    workdays: list[str]
+    source: str
+
+
+class ProposalPublic(Open):
+    id: str
+    proposer: str
+    status: str
+    action: dict[str, Any]
+
+
+class ProposalsPublic(BaseModel):
+    proposals: list[ProposalPublic]
+    next: str | None
+
+
+class ContractsPublic(BaseModel):
+    methods: list[dict[str, Any]]
+    params: dict[str, int]
