@@ -215,11 +215,29 @@ class StateDiverged(MuluError):
 
 
 class StorageError(MuluError):
+    """The store failed to open, read or write."""
+
     code = "STORAGE_ERROR"
 
 
 class StoreCorrupt(StorageError):
+    """The store's files are damaged or inconsistent: a failed checksum, a truncated or
+    missing table, a tip that does not match what the store holds for it."""
+
     code = "STORE_CORRUPT"
+
+
+class StoreMissing(StorageError):
+    """No store where one is expected: only ``mulu init`` makes a store, so nothing opens
+    or creates an empty one in place of a lost one."""
+
+    code = "STORE_MISSING"
+
+
+class StoreLocked(StorageError):
+    """Another process (most likely a running node) holds the store open."""
+
+    code = "STORE_LOCKED"
 
 
 class ProofInvalid(MuluError):

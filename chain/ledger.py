@@ -23,8 +23,8 @@ from chain import merkle
 from chain.archive import write_archive
 from chain.block import Block, BlockHeader, Commit, CommitSig, vote_bytes
 from chain.encoding import decode_trusted, encode
-from chain.errors import BadRequest, BlockInvalid, GenesisInvalid, NotFound, StoreCorrupt, TxRejected
 from chain.admission import SignatureChecker
+from chain.errors import BadRequest, BlockInvalid, GenesisInvalid, MuluError, NotFound, StoreCorrupt, TxRejected
 from chain.execution import Execution, Machine, execute_txs
 from chain.genesis import Genesis
 from chain.state import StateReader, check_key, version_writes
@@ -75,6 +75,8 @@ class Ledger:
         self._tree = StateTree(self.profile.hash, lambda k: store.get(b"N" + k))
         stored = store.get(b"G")
         if stored is None:
+            if not store.created:
+                raise StoreCorrupt("the store holds no genesis: only a store just created gets one")
             self._write_genesis()
         elif stored != genesis.canonical:
             raise GenesisInvalid("this store holds a chain with another genesis", chain_id=genesis.chain_id)
@@ -115,6 +117,42 @@ class Ledger:
 
     def _history_node(self, level: int, index: int) -> bytes | None:
         return self.store.get(b"M" + merkle.node_key(level, index))
+
+    # --- start-up ------------------------------------------------------------
+
+    def check_tip(self) -> None:
+        """Check that the store is whole at its tip, before a node or export relies on it.
+
+        The tip's block must decode and hash to the tip's hash, which the history
+        tree must hold as its last leaf; the block's header must carry the state
+        tree's root stored for its height and the history root of the blocks
+        before it. A few reads, each checksum-verified: damage elsewhere is for
+        ``mulu store check``'s full scan. Raises :class:`StoreCorrupt` naming the
+        part that differs.
+        """
+        tip = self.tip
+        where = {"height": tip.height}
+        if self.store.get(b"H" + _H.pack(tip.height)) != tip.hash:
+            raise StoreCorrupt("the block hash stored for the tip's height is not the tip's", part="H", **where)
+        if self._history_node(0, tip.height) != merkle.leaf_hash(self.profile.hash, tip.hash):
+            raise StoreCorrupt("the history tree's last leaf is not the tip", part="M", **where)
+        state_root = self._tree.root_hash(tip.height)
+        if tip.height == 0:
+            if tip.hash != self.genesis.hash:
+                raise StoreCorrupt("the tip at height 0 is not the genesis", part="tip", **where)
+            return
+        raw = self.store.get(b"B" + _H.pack(tip.height))
+        try:
+            header = Block.from_plain(decode_trusted(raw)).header
+        except (MuluError, ValueError, TypeError):
+            raise StoreCorrupt("the tip's block is missing or does not decode", part="B", **where) from None
+        expect = {"hash": (header.hash(self.profile), tip.hash), "height": (header.height, tip.height),
+                  "time": (header.time, tip.time), "state_root": (header.state_root, state_root),
+                  "history_root": (header.history_root, self.history.root(tip.height))}
+        for name, (found, stored) in expect.items():
+            if found != stored:
+                raise StoreCorrupt(f"the tip block's {name} differs from the store's", part="B",
+                                   field=f"header.{name}", **where)
 
     # --- the state transition -----------------------------------------------
 

@@ -5,6 +5,12 @@
 write through :meth:`Store.write`, one atomic batch: a crash leaves either all
 of a batch or none of it, which is what lets a block, its results, its state
 writes and its indexes land together.
+
+A LevelStore is made once, by ``create=True`` (``mulu init``), and afterwards
+only opened: opening never creates, so a lost store is refused
+(:class:`StoreMissing`) instead of silently replaced by an empty one. Every
+read verifies LevelDB's block checksums, and every fault of the files, at
+open or on a read, is :class:`StoreCorrupt`.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from typing import Iterable, Iterator, Protocol
 
 from sortedcontainers import SortedDict
 
-from chain.errors import StorageError, StoreCorrupt
+from chain.errors import StorageError, StoreCorrupt, StoreLocked
+from chain.leveldb_files import check_folder
 
 Batch = Iterable[tuple[bytes, bytes | None]]
 """Puts and deletes in order: ``(key, value)`` puts, ``(key, None)`` deletes."""
@@ -22,6 +29,10 @@ Batch = Iterable[tuple[bytes, bytes | None]]
 
 class Store(Protocol):
     """Ordered bytes → bytes map with atomic batches."""
+
+    created: bool
+    """True when this store was made empty by this open: only then may a ledger write
+    a genesis into it (an existing store without one is damaged, not new)."""
 
     def get(self, key: bytes) -> bytes | None:
         """The value at ``key``, or None."""
@@ -60,6 +71,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._data: SortedDict = SortedDict()
         self._lock = threading.Lock()
+        self.created = True  # every MemoryStore starts empty and new
         self.closed = False
 
     def get(self, key: bytes) -> bytes | None:
@@ -89,26 +101,44 @@ class MemoryStore:
 
 
 class LevelStore:
-    """A LevelDB :class:`Store` in folder ``path`` (created when missing)."""
+    """A LevelDB :class:`Store` in folder ``path``.
 
-    def __init__(self, path: str, *, sync: bool = True) -> None:
+    ``create=True`` makes a new store there, refusing a folder that already holds
+    one; otherwise the folder must hold a whole store (:func:`check_folder`,
+    before LevelDB sees it) and LevelDB opens it without ever creating one.
+    """
+
+    def __init__(self, path: str, *, create: bool = False, sync: bool = True) -> None:
         import plyvel
 
         self._plyvel = plyvel
         self._sync = sync
+        self.created = create
+        if not create:
+            check_folder(path)
         try:
-            self._db = plyvel.DB(path, create_if_missing=True, paranoid_checks=True, bloom_filter_bits=10,
-                                  lru_cache_size=64 << 20, write_buffer_size=32 << 20)
-        except plyvel.CorruptionError as exc:
-            raise StoreCorrupt(f"the store at {path} is corrupt: {exc}", path=path) from exc
+            self._db = plyvel.DB(path, create_if_missing=create, error_if_exists=create, paranoid_checks=True,
+                                  bloom_filter_bits=10, lru_cache_size=64 << 20, write_buffer_size=32 << 20)
         except plyvel.Error as exc:
-            raise StorageError(f"cannot open the store at {path}: {exc}", path=path) from exc
+            if isinstance(exc, plyvel.IOError) and "/LOCK:" in str(exc):
+                raise StoreLocked(f"another process holds the store in {path} (is a node running there?)",
+                                  path=path) from None
+            raise self._error(exc, f"cannot {'create' if create else 'open'} the store in {path}",
+                              path=path) from exc
+
+    def _error(self, exc: Exception, what: str, **details) -> StorageError:
+        """LevelDB's error as ours: damaged files are :class:`StoreCorrupt`, whether LevelDB
+        says "Corruption" or, reading past the end of a truncated table, "Invalid argument"."""
+        message = str(exc.args[0], "utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        corrupt = isinstance(exc, self._plyvel.CorruptionError) or (
+            isinstance(exc, self._plyvel.IOError) and "Invalid argument" in message)
+        return (StoreCorrupt if corrupt else StorageError)(f"{what}: {message}", **details)
 
     def get(self, key: bytes) -> bytes | None:
         try:
-            return self._db.get(key)
+            return self._db.get(key, verify_checksums=True)
         except self._plyvel.Error as exc:
-            raise StorageError(f"store read failed: {exc}") from exc
+            raise self._error(exc, "store read failed", key=key[:64].hex()) from exc
 
     def write(self, batch: Batch) -> None:
         try:
@@ -119,23 +149,25 @@ class LevelStore:
                         delete(key)
                     else:
                         put(key, value)
-        except (TypeError, self._plyvel.Error) as exc:
+        except TypeError as exc:
             raise StorageError(f"store write failed: {exc}") from exc
+        except self._plyvel.Error as exc:
+            raise self._error(exc, "store write failed") from exc
 
     def items(self, prefix=b"", *, start=None, stop=None, reverse=False):
         lo, hi = _bounds(prefix, start, stop)
         try:
             if not reverse:
-                yield from self._db.iterator(start=lo, stop=hi)
+                yield from self._db.iterator(start=lo, stop=hi, verify_checksums=True)
                 return
             # plyvel skips a reverse range's lower bound when it is the only key,
             # so bound the range by hand on that side.
-            for key, value in self._db.iterator(stop=hi, reverse=True):
+            for key, value in self._db.iterator(stop=hi, reverse=True, verify_checksums=True):
                 if key < lo:
                     return
                 yield key, value
         except self._plyvel.Error as exc:
-            raise StorageError(f"store read failed: {exc}") from exc
+            raise self._error(exc, "store read failed") from exc
 
     def close(self) -> None:
         self._db.close()

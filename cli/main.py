@@ -1,4 +1,4 @@
-"""The ``mulu`` command: keys, a node, transactions, queries, export, audit, proofs.
+"""The ``mulu`` command: keys, a node, transactions, queries, export, store check, audit, proofs.
 
 Every error is printed with its stable code; the exit status is 1 for a
 refusal or a failed check and 2 for bad usage.
@@ -34,6 +34,7 @@ catalog_app = typer.Typer(help="数据目录: publish catalog entries, show vers
 governance_app = typer.Typer(help="Governance: propose changes, vote, list proposals.", no_args_is_help=True)
 audit_app = typer.Typer(help="Verify a chain offline from its genesis file.", no_args_is_help=True)
 proof_app = typer.Typer(help="Check proofs offline.", no_args_is_help=True)
+store_app = typer.Typer(help="Check a stopped node's store.", no_args_is_help=True)
 envelope_app = typer.Typer(help="Seal a credential to a custodian's SM2 key (SM2 + SM4-GCM), or open one.",
                            no_args_is_help=True)
 app.add_typer(node_app, name="node")
@@ -44,6 +45,7 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(governance_app, name="governance")
 app.add_typer(audit_app, name="audit")
 app.add_typer(proof_app, name="proof")
+app.add_typer(store_app, name="store")
 app.add_typer(envelope_app, name="envelope")
 
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -51,8 +53,8 @@ NODE = typer.Option("http://127.0.0.1:8500", "--node", envvar="MULU_NODE", help=
 
 
 def fail(exc: MuluError) -> None:
-    """Print an error with its code and exit 1."""
-    console.print(f"[bold red]error[/] {exc.code}: {exc.message}")
+    """Print an error with its code on one line (never wrapped), its details below, and exit 1."""
+    console.print(f"[bold red]error[/] {exc.code}: {exc.message}", soft_wrap=True)
     if exc.details:
         console.print_json(json.dumps(_jsonable(exc.details), ensure_ascii=False))
     raise typer.Exit(1)
@@ -124,16 +126,13 @@ def init(home: Path = typer.Option(..., "--home", help="The node's home folder (
          clock_step_ms: int = typer.Option(0, "--clock-step-ms",
                                            help="Scripted clock: block h at genesis time + h*step (0: wall clock)."),
          key_profile: str = typer.Option("ed25519-sha256", "--profile", help=_PROFILE_HELP)) -> None:
-    """Create a single-node chain whose members are the sample authorities and departments."""
+    """Create a single-node chain and its store; its members are the sample authorities and departments."""
     from node.home import init_home
 
     try:
         made = init_home(home, chain_id=chain_id, profile_name=canonical_name(key_profile), api=api,
                          genesis_time=time.time_ns() // 1_000_000, clock_step_ms=clock_step_ms or None)
         genesis = made.genesis()
-        from contracts.registry import Registry
-
-        Registry().genesis_writes(genesis)
     except MuluError as exc:
         fail(exc)
     show({"home": str(home), "chain_id": genesis.chain_id, "profile": genesis.profile.name,
@@ -566,6 +565,21 @@ def export(out: Path = typer.Option(..., "--out", help="The archive file to writ
     except MuluError as exc:
         fail(exc)
     show({"archive": str(out), "bytes": out.stat().st_size, "blocks": count})
+
+
+@store_app.command("check")
+def store_check(home: Path = typer.Option(..., "--home", help="The home of a stopped node.")) -> None:
+    """Read every record with checksums verified and check the tip; print a JSON report, exit 1 with findings."""
+    from node.home import Home
+    from node.storecheck import check_store
+
+    try:
+        report = check_store(Home(home))
+    except MuluError as exc:
+        fail(exc)
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @audit_app.command("verify")

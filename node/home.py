@@ -7,7 +7,8 @@
     HOME/validator.pem    this node's validator key (PKCS#8 PEM)
     HOME/keys/<uscc>.pem  member signing keys (a demo convenience: in a real
                           network each department keeps its own)
-    HOME/data/            the LevelDB store
+    HOME/data/            the LevelDB store, made by :func:`init_home` with the
+                          genesis in it; everything else only opens it
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from typing import Iterable
 from chain.crypto import PrivateKey, canonical_name, load_private_key_file, profile
 from chain.errors import MuluError
 from chain.genesis import Genesis
+from chain.ledger import Ledger
+from chain.store import LevelStore
+from contracts.registry import Registry
 from node.calendar_source import calendar_section
 from node.samples import SAMPLE_MEMBERS, SampleMember
 
@@ -106,9 +110,12 @@ def init_home(path: str | os.PathLike, *, chain_id: str = "mulu-demo", profile_n
 
     ``clock_step_ms`` selects a scripted clock (block h at genesis_time + h*step). The
     genesis carries the working-day calendar of every year ``chinesecalendar`` covers.
+
+    This is the one place a node's store is created, with the genesis state written
+    in it; ``node.json`` comes last, so a home exists only once its store does.
     """
     home = Home(path)
-    if home.exists():
+    if home.exists() or home.data_dir.exists():
         raise MuluError(f"{home.path} already holds a node; choose another --home", code="HOME_EXISTS",
                         home=str(home.path))
     prof = profile(canonical_name(profile_name))
@@ -137,5 +144,10 @@ def init_home(path: str | os.PathLike, *, chain_id: str = "mulu-demo", profile_n
     }
     genesis = Genesis.from_doc(doc)
     home.genesis_file.write_text(genesis.to_json(), encoding="utf-8")
+    store = LevelStore(str(home.data_dir), create=True)
+    try:
+        Ledger(store, genesis, Registry(), verify_threads=1).close()
+    finally:
+        store.close()
     home.config_file.write_text(NodeConfig("node0", api, "validator.pem").to_json())
     return home

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chain.errors import StorageError
+from chain.errors import StoreMissing
 from chain.ledger import Ledger
 from chain.store import LevelStore, MemoryStore, Store
 from contracts.registry import Registry
@@ -12,21 +12,38 @@ from node.engines import engine_for
 
 
 def open_store(home: Home) -> LevelStore:
-    """Open the home's LevelDB store, saying clearly when a running node holds it."""
+    """Open the home's existing LevelDB store; never create one (``init_home`` does, once).
+
+    A home whose store is gone is refused with ``STORE_MISSING``, one whose store
+    files are incomplete (no ``CURRENT``, a lost or truncated table) with
+    ``STORE_CORRUPT``, both before LevelDB opens the folder, so nothing in it
+    changes; a store another process holds is refused with ``STORE_LOCKED``.
+    """
     try:
         return LevelStore(str(home.data_dir))
-    except StorageError as exc:
-        if "lock" in exc.message.lower():
-            raise StorageError(f"another process holds the store in {home.data_dir} (is a node running there?)",
-                               code="STORE_LOCKED", path=str(home.data_dir)) from None
-        raise
+    except StoreMissing:
+        raise StoreMissing(f"there is no store in {home.data_dir}: restore it from a backup (a node never "
+                           f"starts a new chain in place of a lost one)", path=str(home.data_dir)) from None
 
 
 def open_ledger(home: Home, store: Store | None = None, verify_threads: int = 2) -> Ledger:
-    """The home's ledger (its store opened, genesis written on first use)."""
-    genesis = home.genesis()  # checks the home before any store is created in it
-    return Ledger(store if store is not None else open_store(home), genesis, Registry(),
-                  verify_threads=verify_threads)
+    """The home's ledger on its existing store (or on ``store``), checked at its tip.
+
+    The store is closed again when it is refused (see :meth:`Ledger.check_tip`).
+    """
+    genesis = home.genesis()  # checks the home before its store is opened
+    store = store if store is not None else open_store(home)
+    try:
+        ledger = Ledger(store, genesis, Registry(), verify_threads=verify_threads)
+    except BaseException:
+        store.close()
+        raise
+    try:
+        ledger.check_tip()
+    except BaseException:
+        ledger.close()
+        raise
+    return ledger
 
 
 class Node:

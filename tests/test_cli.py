@@ -62,7 +62,8 @@ def test_help_runs_as_an_installed_command():
     """The installed console script runs and lists every command."""
     result = run_mulu("--help")
     assert result.returncode == 0, result.stderr
-    for command in ("keygen", "init", "node", "demo", "tx", "query", "export", "audit", "proof", "envelope"):
+    for command in ("keygen", "init", "node", "demo", "tx", "query", "export", "store", "audit", "proof",
+                    "envelope"):
         assert command in result.stdout
 
 
@@ -134,7 +135,8 @@ def test_keygen_sm2(tmp_path: Path, name: str):
 
 
 def test_init_makes_a_home(tmp_path: Path):
-    """init writes a genesis naming the sample members, a node config and keys; a second init is refused."""
+    """init writes a genesis naming the sample members, a node config, keys and the store, which checks
+    clean at height 0; a second init is refused, as is one on a folder already holding a store."""
     home = tmp_path / "home"
     made = mulu_json("init", "--home", home, "--chain-id", "mulu-test", "--api", "127.0.0.1:18500",
                      "--clock-step-ms", "500")
@@ -145,6 +147,10 @@ def test_init_makes_a_home(tmp_path: Path):
     assert Home(home).config().api == "127.0.0.1:18500"
     for m in SAMPLE_MEMBERS:
         assert Home(home).key_file(m.uscc).exists()
+    checked = mulu_json("store", "check", "--home", home)
+    assert (checked["ok"], checked["height"]) == (True, 0) and checked["keys"] > 0
+    assert_fails("HOME_EXISTS", "init", "--home", home)
+    (home / "node.json").unlink()
     assert_fails("HOME_EXISTS", "init", "--home", home)
 
 

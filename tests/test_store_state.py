@@ -53,7 +53,7 @@ class TwoStores(RuleBasedStateMachine):
         super().__init__()
         self.dir = tempfile.mkdtemp(prefix="mulu-store-")
         self.memory = MemoryStore()
-        self.level = LevelStore(self.dir, sync=False)
+        self.level = LevelStore(self.dir, create=True, sync=False)
         self.model: dict[bytes, bytes] = {}
 
     @rule(batch=st.lists(st.tuples(keys, st.none() | values), max_size=8))
@@ -104,7 +104,7 @@ test_stores_agree = TwoStores.TestCase
 
 @pytest.fixture(params=["memory", "level"])
 def store(request, tmp_path):
-    s = MemoryStore() if request.param == "memory" else LevelStore(str(tmp_path / "db"))
+    s = MemoryStore() if request.param == "memory" else LevelStore(str(tmp_path / "db"), create=True)
     yield s
     s.close()
 
@@ -150,7 +150,7 @@ def test_empty_key_forwards(store):
 @pytest.mark.parametrize("kind", ["memory", "level"])
 def test_reverse_iteration_includes_its_lower_bound(kind, tmp_path):
     """A reverse iteration includes a key equal to its prefix or start, as a forward one does."""
-    s = MemoryStore() if kind == "memory" else LevelStore(str(tmp_path / "db"))
+    s = MemoryStore() if kind == "memory" else LevelStore(str(tmp_path / "db"), create=True)
     try:
         s.write([(b"", b"e"), (b"a", b"1"), (b"ab", b"2"), (b"b", b"3")])
         assert list(s.items(b"a", reverse=True)) == [(b"ab", b"2"), (b"a", b"1")]
@@ -163,11 +163,11 @@ def test_reverse_iteration_includes_its_lower_bound(kind, tmp_path):
 
 def test_invalid_second_open_of_a_level_store(tmp_path):
     """A LevelDB folder held open by one store cannot be opened by another."""
-    first = LevelStore(str(tmp_path / "db"))
+    first = LevelStore(str(tmp_path / "db"), create=True)
     try:
         with pytest.raises(MuluError) as info:
             LevelStore(str(tmp_path / "db"))
-        assert info.value.code == "STORAGE_ERROR"
+        assert info.value.code == "STORE_LOCKED"
     finally:
         first.close()
 
@@ -263,7 +263,7 @@ def test_ledgers_on_both_stores_agree(home, tmp_path, seed):
     LevelStore ledger give the same block hashes, state roots and stored bytes
     at every height."""
     memory = Chain(home, MemoryStore())
-    level = Chain(home, LevelStore(str(tmp_path / "db")))
+    level = Chain(home, LevelStore(str(tmp_path / "db"), create=True))
     try:
         assert memory.ledger.tip == level.ledger.tip
         blocks = random_blocks(Senders(home), seed, 6)
@@ -288,7 +288,7 @@ def test_ledgers_on_both_stores_agree(home, tmp_path, seed):
 def history_chain(request, home, tmp_path):
     """A chain over each store where kv/x is written at 1, deleted at 3, rewritten at 4,
     and kv/y written at 2; the anchor of doc "a" is refused at height 3 (same digest)."""
-    store = MemoryStore() if request.param == "memory" else LevelStore(str(tmp_path / "db"))
+    store = MemoryStore() if request.param == "memory" else LevelStore(str(tmp_path / "db"), create=True)
     chain = Chain(home, store)
     s = Senders(home)
     alice, bob = MEMBERS[0].uscc, MEMBERS[1].uscc
@@ -421,7 +421,7 @@ def test_reopened_level_store_restores_tip_and_state(home, tmp_path):
     blocks = random_blocks(senders, 7, 4)
     last = [senders.kv(MEMBERS[0].uscc, "after", 1), senders.anchor(MEMBERS[1].uscc, "c", b"new")]
     memory = Chain(home, MemoryStore())
-    level = Chain(home, LevelStore(path))
+    level = Chain(home, LevelStore(path, create=True))
     for txs in blocks:
         memory.commit(txs)
         level.commit(txs)
