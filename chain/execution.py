@@ -26,6 +26,7 @@ from chain.admission import Screen, SignatureChecker, check_nonce, committed_non
 from chain.crypto import CryptoProfile
 from chain.errors import BlockInvalid, MuluError, RuleViolation, StorageError, TxRejected
 from chain.genesis import Genesis
+from chain.state import INDEX_PREFIX
 from chain.tx import Transaction
 
 CONTRACT_FAULT = "CONTRACT_FAULT"
@@ -104,6 +105,8 @@ class Execution:
 
     results: list[TxResult]
     writes: dict[str, Any]
+    earlier: dict[str, list[Any]] = field(default_factory=dict)
+    """Per key written by more than one transaction of the block, the values before its final one."""
 
 
 def execute_txs(
@@ -128,6 +131,7 @@ def execute_txs(
     profile = genesis.profile
     screened = Screen(machine, genesis, params, base, signatures).screen(txs)
     writes: dict[str, Any] = {}
+    earlier: dict[str, list[Any]] = {}
     block_view = Overlay(base, writes)
     results: list[TxResult] = []
     kept: list[Transaction] = []
@@ -154,11 +158,14 @@ def execute_txs(
             results.append(TxResult(tx_id, STATUS_REFUSED, CONTRACT_FAULT, f"{type(exc).__name__} in "
                                     f"{tx.contract}.{tx.method}"))
         else:
+            for key in effects.writes.keys() & writes.keys():  # rewritten in this block: keep what it was
+                if not key.startswith(INDEX_PREFIX):
+                    earlier.setdefault(key, []).append(writes[key])
             writes.update(effects.writes)
             results.append(TxResult(tx_id, STATUS_OK, events=tuple(effects.events)))
         writes[nonce_key(tx.sender)] = tx.nonce
         kept.append(tx)
-    return Execution(results, writes), kept
+    return Execution(results, writes, earlier), kept
 
 
 def _reject(on_reject: Callable[[int, TxRejected], None] | None, index: int, exc: TxRejected) -> None:

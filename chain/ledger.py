@@ -58,7 +58,8 @@ class Tip:
 
 STORE_FORMAT = b"3"
 """The store layout this code writes and reads (2: each state record stored once,
-derived indexes under ``x``; 3: governance's proposal-status index). A store of another layout is refused when opened."""
+derived indexes under ``x``; 3: every write of a block a version of its own, ``v`` keys
+ordered by height and sequence, and governance's proposal-status index). A store of another layout is refused when opened."""
 
 
 class Ledger:
@@ -216,7 +217,7 @@ class Ledger:
         """Compute a block's roots and the store writes that append it."""
         height = self.tip.height + 1
         h = self.profile.hash
-        puts, updates = version_writes(self.state, self.profile, height, execution.writes)
+        puts, updates = version_writes(self.state, self.profile, height, execution.writes, execution.earlier)
         state_root, nodes = self._tree.apply(height - 1, height, updates)
         puts += [(b"N" + k, v) for k, v in nodes]
         tx_leaves = [merkle.leaf_hash(h, tx.to_bytes()) for tx in txs]

@@ -13,8 +13,12 @@ The state tree commits to the hash of each key's current version record.
 Store layout (prefixes of :mod:`chain.ledger`'s store):
 
 * ``c`` + key → the current version record (one read for current values);
-* ``v`` + key + ``\\x00`` + height (8 bytes BE) → every earlier version record:
-  a record moves here in the batch that replaces it, so each is stored once;
+* ``v`` + key + ``\\x00`` + height (8 bytes BE) + sequence (4 bytes BE) → every
+  earlier version record: the current one moves here (sequence :data:`FINAL`) in
+  the batch that replaces it, so each is stored once; a key written by several
+  transactions of one block keeps each of those values too, as versions of that
+  height with sequences 0, 1, …, chained by hash before the block's final one
+  (the state tree commits to the final one, which links to them);
 * ``x`` + key → the value of a derived-index key (``idx/…``): no versions.
 """
 
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 from chain.crypto import CryptoProfile
 from chain.encoding import decode_trusted, encode, encode_local, join_array
@@ -39,7 +43,9 @@ write them like any key, but they keep no history and are not committed to the
 state root — an auditor re-derives them by re-execution, and anything a
 contract concludes from them lands in committed records and results."""
 ZERO_HASH = bytes(32)
-_HEIGHT = struct.Struct(">Q")
+_HEIGHT_SEQ = struct.Struct(">QI")
+FINAL = 0xFFFFFFFF
+"""The sequence of a height's last version of a key: after every version written before it in its block."""
 
 
 def check_key(key: str) -> bytes:
@@ -68,8 +74,9 @@ class Version:
                 "hash": profile.hash(self.raw).hex()}
 
 
-def version_key(key_bytes: bytes, height: int) -> bytes:
-    return VERSIONS + key_bytes + b"\x00" + _HEIGHT.pack(height)
+def version_key(key_bytes: bytes, height: int, seq: int = FINAL) -> bytes:
+    """Where an earlier version of a key lies: by height, then by its place in that height's block."""
+    return VERSIONS + key_bytes + b"\x00" + _HEIGHT_SEQ.pack(height, seq)
 
 
 class StateReader:
@@ -114,7 +121,7 @@ class StateReader:
         # earlier versions are in v; read after c, so a block appended meanwhile
         # (moving this c into v) adds nothing below current.height
         raw = next((v for _, v in self._store.items(
-            VERSIONS + kb + b"\x00", stop=version_key(kb, height + 1), reverse=True)), None)
+            VERSIONS + kb + b"\x00", stop=version_key(kb, height + 1, 0), reverse=True)), None)
         return None if raw is None else _version(key, raw)
 
     def history(self, key: str, *, start: int = 0, limit: int = 100) -> list[Version]:
@@ -125,12 +132,36 @@ class StateReader:
             return []
         current = _version(key, raw)  # read first: the earlier versions are those below its height
         out = []
-        for _, raw in self._store.items(VERSIONS + kb + b"\x00", start=version_key(kb, start),
-                                        stop=version_key(kb, current.height)):
+        for _, raw in self._store.items(VERSIONS + kb + b"\x00", start=version_key(kb, start, 0),
+                                        stop=version_key(kb, current.height, FINAL)):
             out.append(_version(key, raw))
             if len(out) >= limit:
                 return out
         if current.height >= start:
+            out.append(current)
+        return out
+
+    def version_hash(self, version: Version) -> bytes:
+        """The hash of a version record: what the next version's ``prev_hash`` names."""
+        return self._profile.hash(version.raw)
+
+    def versions(self, key: str, *, skip: int = 0, limit: int = 100) -> list[Version]:
+        """Versions of ``key`` oldest first, after the first ``skip``: a record whose every change is
+        numbered from 1 (a catalog entry, a duty item) lists versions ``skip + 1`` onwards."""
+        kb = _versioned(key)
+        raw = self._store.get(CURRENT + kb)
+        if raw is None:
+            return []
+        current = _version(key, raw)  # read first: the earlier versions are those below its height
+        out: list[Version] = []
+        seen = 0
+        for _, raw in self._store.items(VERSIONS + kb + b"\x00", stop=version_key(kb, current.height, FINAL)):
+            seen += 1
+            if seen > skip:
+                out.append(_version(key, raw))
+                if len(out) >= limit:
+                    return out
+        if seen >= skip:
             out.append(current)
         return out
 
@@ -165,19 +196,26 @@ def _version(key: str, raw: bytes) -> Version:
 
 
 def version_writes(reader: StateReader, profile: CryptoProfile, height: int,
-                   writes: Mapping[str, Any]) -> tuple[list[tuple[bytes, bytes | None]], list[tuple[bytes, bytes | None]]]:
+                   writes: Mapping[str, Any], earlier: Mapping[str, Sequence[Any]] | None = None
+                   ) -> tuple[list[tuple[bytes, bytes | None]], list[tuple[bytes, bytes | None]]]:
     """Turn one block's writes into store puts and state-tree updates.
+
+    ``writes`` holds each key's final value in the block; ``earlier`` the
+    values that transactions of the block wrote to a key before its final one,
+    in order, each kept as a version of this height (sequence 0, 1, …) between
+    the key's previous version and its final one, so that every change is a
+    version of its own.
 
     Returns ``(puts, tree_updates)``: the ``c``/``v`` records and ``x`` index
     values to store (None deletes an index key), and ``(key_hash, record_hash |
     None)`` pairs sorted by key hash for the tree.
     """
+    earlier = earlier or {}
     h = profile.hash
     current = reader.raw_current
     puts: list[tuple[bytes, bytes | None]] = []
     updates: list[tuple[bytes, bytes | None]] = []
-    encoded_values: dict[int, bytes] = {}  # by id: every value stays alive in ``writes`` meanwhile
-    encoded_index: dict[int, bytes] = {}
+    encoded_index: dict[int, bytes] = {}  # by id: every value stays alive in ``writes`` meanwhile
     encoded_height = encode(height)
     pack_local = encode_local
     for key, value in writes.items():  # the store write is one batch, so put order does not matter
@@ -194,18 +232,17 @@ def version_writes(reader: StateReader, profile: CryptoProfile, height: int,
             puts.append((INDEX + kb, encoded))
             continue
         prev_raw = current(kb)
-        if type(value) is dict or type(value) is list:
-            # a record may be written under two keys (a duty item's latest and in-force versions): encode it once
-            encoded = encoded_values.get(id(value))
-            if encoded is None:
-                encoded = encoded_values[id(value)] = encode(value)
-        else:
-            encoded = encode(value)
-        # a hash is canonically encoded by plain packing (bytes have one form): no float check needed
-        raw = join_array([encoded_height, encoded, encode_local(ZERO_HASH if prev_raw is None else h(prev_raw))])
+        link = prev_raw
+        if key in earlier:  # values written before the final one in this block: each a version of its own
+            for seq, old in enumerate(earlier[key]):
+                # a hash is canonically encoded by plain packing (bytes have one form): no float check needed
+                link_raw = join_array([encoded_height, encode(old), encode_local(ZERO_HASH if link is None else h(link))])
+                puts.append((version_key(kb, height, seq), link_raw))
+                link = link_raw
+        raw = join_array([encoded_height, encode(value), encode_local(ZERO_HASH if link is None else h(link))])
         puts.append((CURRENT + kb, raw))
         if prev_raw is not None:  # the replaced version moves to v
-            puts.append((version_key(kb, decode_trusted(prev_raw)[0]), prev_raw))
+            puts.append((version_key(kb, decode_trusted(prev_raw)[0], FINAL), prev_raw))
         updates.append((h(kb), None if value is None else h(raw)))
     updates.sort(key=lambda u: u[0])
     return puts, updates

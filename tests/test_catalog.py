@@ -26,6 +26,11 @@ MARKET = by_short("市市场监管局").uscc
 JINGXIN = by_short("经信局").uscc
 
 
+def record_of(version: dict) -> dict:
+    """A listed version without the links of its state history: the record as stored."""
+    return {k: v for k, v in version.items() if k not in ("state_height", "prev_hash", "hash")}
+
+
 def entry(code="301001/000001", owner=EDU, items=("学生姓名", "学籍号", "身份证号"), **extra):
     cls, item, category = code[0], code[1:3], code[3:6]
     return {
@@ -63,7 +68,8 @@ def test_publish_records_the_entry_its_owner_and_index(net):
     assert result.ok, result
     state = net.ledger.state
     record = state.get(catalog.entry_key("301001/000001"))
-    assert (record["version"], record["signer"], record["prev_hash"]) == (1, EDU, b"")
+    assert (record["version"], record["signer"]) == (1, EDU) and "prev_hash" not in record
+    assert state.version(catalog.entry_key("301001/000001")).prev_hash == bytes(32), "the first of its history"
     assert record["entry"]["share_type"] == "conditional"
     assert state.get(catalog.dept_key(EDU, "301001/000001")) == 1
     assert state.get(catalog.provides_key("学籍号")) == [[EDU, 1]]
@@ -109,13 +115,13 @@ def test_versions_link_by_hash_and_diff_names_what_changed(net):
     changed["data_items"][0]["length"] = "64"
     assert run(net, EDU, "publish", changed).ok
     state = net.ledger.state
-    v1 = catalog.entry_version(state, "301001/000001", 1)
-    v2 = catalog.entry_version(state, "301001/000001", 2)
-    # the current version is stored once, under the entry's key; the one it replaced moved to its version key
-    assert state.get(catalog.entry_key("301001/000001")) == v2 and state.get(catalog.version_key("301001/000001", 2)) is None
-    assert state.get(catalog.version_key("301001/000001", 1)) == v1 and catalog.entry_version(state, "301001/000001", 3) is None
-    assert v2["prev_hash"] == net.profile.hash(encode(v1)) and v2["reason"] == "三定调整后更新"
-    d = catalog.diff(v1, v2)
+    v1, v2 = catalog_queries.versions(state, code="301001/000001")["versions"]
+    # one record: its current version under the entry's key, the earlier one in the key's state history
+    assert state.get(catalog.entry_key("301001/000001")) == record_of(v2)
+    assert catalog_queries.versions(state, code="301001/000001", after=2)["versions"] == []
+    assert v1["prev_hash"] == bytes(32) and v2["prev_hash"] == v1["hash"]
+    assert (v1["version"], v2["version"], v2["reason"]) == (1, 2, "三定调整后更新")
+    d = catalog.diff(record_of(v1), record_of(v2))
     assert d["fields"] == {"update_cycle": {"from": "daily", "to": "weekly"}}
     assert [i["name"] for i in d["items_added"]] == ["入学日期"]
     assert [i["name"] for i in d["items_removed"]] == ["身份证号"]
@@ -199,7 +205,7 @@ def test_api_serves_entries_versions_diffs_and_overlaps(net):
     assert (before.status_code, before.json()["code"]) == (404, "CATALOG_ENTRY_NOT_FOUND")
     versions = client.get("/v1/catalog/versions", params={"code": code}).json()["versions"]
     assert [v["version"] for v in versions] == [1, 2]
-    assert versions[1]["prev_hash"] == net.profile.hash(encode(catalog.entry_version(net.ledger.state, code, 1))).hex()
+    assert versions[1]["prev_hash"] == versions[0]["hash"]
     d = client.get("/v1/catalog/diff", params={"code": code, "from": 1, "to": 2}).json()
     assert d["fields"] == {"update_cycle": {"from": "daily", "to": "weekly"}}
     listing = client.get("/v1/catalog/entries", params={"department": EDU}).json()
@@ -227,20 +233,22 @@ def test_api_serves_entries_versions_diffs_and_overlaps(net):
 
 
 def test_versions_published_in_one_block_are_each_kept(net):
-    """Three versions in one block: the state layer keeps one version of the entry per block, so the
-    two replaced ones must each reach their own key, linked by hash (nothing overwritten)."""
+    """Three versions in one block: the state layer keeps each change of the entry's record as a
+    version of that height, linked by hash (nothing overwritten)."""
     code = "301001/000001"
     ids = net.submit(*[net.tx(EDU, "catalog", "publish", entry(update_cycle=cycle, reason=f"第{n}版"))
                        for n, cycle in enumerate(("daily", "weekly", "monthly"), 1)])
     net.blocks()
     assert all(net.result(i).ok for i in ids)
     state = net.ledger.state
-    versions = [catalog.entry_version(state, code, n) for n in (1, 2, 3)]
+    versions = catalog_queries.versions(state, code=code)["versions"]
     assert [(v["version"], v["entry"]["update_cycle"]) for v in versions] == [
         (1, "daily"), (2, "weekly"), (3, "monthly")]
-    assert versions[1]["prev_hash"] == net.profile.hash(encode(versions[0]))
-    assert versions[2]["prev_hash"] == net.profile.hash(encode(versions[1]))
-    assert len({v["height"] for v in versions}) == 1 and len(state.history(catalog.entry_key(code))) == 1
+    assert versions[1]["prev_hash"] == versions[0]["hash"] and versions[2]["prev_hash"] == versions[1]["hash"]
+    assert len({v["height"] for v in versions}) == 1 and len(state.history(catalog.entry_key(code))) == 3
+    assert state.version(catalog.entry_key(code)).value == record_of(versions[2])
+    assert catalog_queries.changes(state, code=code, from_version=1, to_version=2)["fields"] == {
+        "update_cycle": {"from": "daily", "to": "weekly"}}
 
 
 def test_invalid_control_characters_in_text_are_refused_at_the_door(net):

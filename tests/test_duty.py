@@ -13,6 +13,7 @@ import pytest
 
 from chain.encoding import encode
 from contracts import duty
+from contracts.duty import queries as duty_queries
 from node.samples import by_short
 from tests.test_ledger import Net
 
@@ -51,13 +52,13 @@ def test_propose_then_approve_brings_an_item_into_force(net):
     assert run(net, EDU, "propose", item_args()).ok
     view = net.ledger.state
     assert view.get(duty.item_key(EDU, "D01-01"))["status"] == "proposed"
-    assert duty.approved_item(view, EDU, "D01-01") is None
+    assert duty.approved_version(view, EDU, "D01-01") is None
 
     result = run(net, BIANBAN, "approve", decision(note="同意"))
     assert result.ok, result
     current = view.get(duty.item_key(EDU, "D01-01"))
     assert (current["status"], current["version"], current["signer"]) == ("approved", 2, BIANBAN)
-    assert duty.approved_item(view, EDU, "D01-01") == current
+    assert duty.approved_version(view, EDU, "D01-01") == 2
     assert view.get(duty.changed_key(EDU))["height"] == net.ledger.tip.height
     assert [e[0] for e in result.events] == ["duty_approved"]
 
@@ -71,17 +72,19 @@ def test_versions_link_by_hash_and_keep_reason_and_signer(net):
     for sender, method, args in steps:
         assert run(net, sender, method, args).ok
     view = net.ledger.state
-    versions = [duty.item_version(view, EDU, "D01-01", v) for v in range(1, 6)]
-    # the latest is stored once, under the item's key; the four it replaced moved to their version keys
-    assert view.get(duty.item_key(EDU, "D01-01")) == versions[4] and view.get(duty.version_key(EDU, "D01-01", 5)) is None
-    assert [view.get(duty.version_key(EDU, "D01-01", v)) for v in range(1, 5)] == versions[:4]
+    versions = duty_queries.versions(view, department=EDU, item_id="D01-01")["versions"]
+    # one record: the latest version under the item's key, the four before it in the key's state history
+    assert [v["version"] for v in versions] == [1, 2, 3, 4, 5]
+    assert view.get(duty.item_key(EDU, "D01-01"))["reason"] == "补充依据"
+    assert "prev_hash" not in view.get(duty.item_key(EDU, "D01-01")), "the state history links versions"
     assert [v["status"] for v in versions] == ["proposed", "approved", "proposed", "returned", "proposed"]
     assert [v["reason"] for v in versions] == ["依据三定规定编制", "", "三定调整", "依据不足", "补充依据"]
-    assert versions[0]["prev_hash"] == b""
+    assert versions[0]["prev_hash"] == bytes(32)
     for before, after in zip(versions, versions[1:]):
-        assert after["prev_hash"] == net.profile.hash(encode(before))
+        assert after["prev_hash"] == before["hash"]
     # the returned change never came into force: version 2 still is
-    assert duty.approved_item(view, EDU, "D01-01")["version"] == 2
+    assert duty.approved_version(view, EDU, "D01-01") == 2
+    assert duty_queries.item(view, department=EDU, item_id="D01-01")["approved"]["status"] == "approved"
 
 
 def test_retirement_is_an_approved_change(net):
@@ -91,9 +94,10 @@ def test_retirement_is_an_approved_change(net):
                                  (BIANBAN, "approve", decision(version=3))]:
         assert run(net, sender, method, args).ok
     view = net.ledger.state
-    assert duty.approved_item(view, EDU, "D01-01") is None
+    assert duty.approved_version(view, EDU, "D01-01") is None
     assert view.get(duty.item_key(EDU, "D01-01"))["retire"] is True
-    assert duty.item_version(view, EDU, "D01-01", 2)["status"] == "approved"
+    [second] = duty_queries.versions(view, department=EDU, item_id="D01-01", after=1, limit=1)["versions"]
+    assert second["status"] == "approved"
 
 
 @pytest.mark.parametrize("setup, sender, method, args, code, field", [
@@ -171,7 +175,6 @@ def test_api_lists_items_versions_and_the_version_in_force(net):
     pages = [client.get(f"/v1/duty/{EDU}/D01-01/versions", params={"limit": 1, "after": after}).json()["versions"]
              for after in (0, 1, 2)]
     assert [[v["version"] for v in page] for page in pages] == [[1], [2], []]
-    assert versions[1]["prev_hash"] == net.profile.hash(encode(duty.item_version(
-        net.ledger.state, EDU, "D01-01", 1))).hex()
+    assert versions[1]["prev_hash"] == versions[0]["hash"]
     missing = client.get(f"/v1/duty/{EDU}/D09-09")
     assert (missing.status_code, missing.json()["code"]) == (404, "DUTY_ITEM_NOT_FOUND")

@@ -339,9 +339,35 @@ def test_each_version_record_is_stored_once(history_chain):
     """The current version lives under c only; a version moves to v when the next replaces it."""
     ledger = history_chain.ledger
     stored = [(k, v) for k, v in ledger.store.items(b"v" + b"kv/x\x00")]
-    assert [int.from_bytes(k[-8:], "big") for k, _ in stored] == [1, 3]
+    assert [(int.from_bytes(k[-12:-4], "big"), k[-4:]) for k, _ in stored] == [(1, b"\xff" * 4), (3, b"\xff" * 4)]
     assert ledger.store.get(b"c" + b"kv/x") == ledger.state.version("kv/x").raw
     assert [raw for _, raw in stored] == [v.raw for v in ledger.state.history("kv/x")[:2]]
+
+
+@pytest.mark.parametrize("kind", ["memory", "level"])
+def test_every_write_in_one_block_is_a_version(home, tmp_path, kind):
+    """Three transactions of one block writing one key leave three versions of that height, in
+    order and chained by hash; as of that height the key has the last; the next block's version
+    links to it; versions count from the first (a record numbered by its changes)."""
+    store = MemoryStore() if kind == "memory" else LevelStore(str(tmp_path / "db"), create=True)
+    chain = Chain(home, store)
+    s = Senders(home)
+    alice, bob = MEMBERS[0].uscc, MEMBERS[1].uscc
+    try:
+        chain.commit([s.kv(alice, "w", 1), s.kv(bob, "w", 2), s.kv(alice, "w", None)])  # height 1
+        chain.commit([s.kv(bob, "w", 3)])                                                # height 2
+        state = chain.ledger.state
+        versions = state.history("kv/w")
+        assert [(v.height, v.value) for v in versions] == [(1, 1), (1, 2), (1, None), (2, 3)]
+        assert versions[0].prev_hash == ZERO_HASH
+        for before, after in zip(versions, versions[1:]):
+            assert after.prev_hash == hashlib.sha256(before.raw).digest()
+        assert state.version("kv/w", 1).value is None and state.version("kv/w", 2).value == 3
+        assert [v.value for v in state.versions("kv/w", skip=1, limit=2)] == [2, None]
+        assert [v.value for v in state.versions("kv/w", skip=3)] == [3] and state.versions("kv/w", skip=4) == []
+        assert [v.height for v in state.history("kv/w", start=2)] == [2]
+    finally:
+        chain.ledger.close()
 
 
 def test_state_keys_skip_deleted_and_page(history_chain):

@@ -16,8 +16,10 @@ Rules, each with its article:
   provides do not refuse the entry — the overlap is recorded and queryable, so
   review can refuse duplicate collection.
 
-Every change is a new version with the previous version's hash, a reason and
-the signer; nothing is overwritten or deleted.
+Every change is a new version of the entry's one record, numbered from 1, with
+a reason and the signer: the state layer keeps every version of every record,
+linked to the one before by hash, so the contract keeps a number, not another
+copy. Nothing is overwritten or deleted.
 
 The state layout is :mod:`contracts.catalog.keys`; the read-only queries are
 :mod:`contracts.catalog.queries`.
@@ -27,7 +29,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from chain.encoding import encode
 from chain.execution import Effects, StateView
 from chain.errors import RuleViolation
 from contracts import duty, workdays
@@ -42,7 +43,6 @@ from contracts.catalog.keys import (
     overlap_key,
     provides_key,
     updated_key,
-    version_key,
 )
 
 ARTICLE_DUTY = "000:第九条"
@@ -104,14 +104,6 @@ ENTRY_ARGS = {
 _OPTIONAL_TEXT = ("subcategory", "share_condition", "share_method", "share_basis", "open_condition", "note_id")
 
 
-def entry_version(view: StateView, code: str, version: int) -> dict[str, Any] | None:
-    """Version ``version`` of entry ``code``: the current record, or an earlier one from its version key."""
-    current = view.get(entry_key(code))
-    if current is not None and current["version"] == version:
-        return current
-    return view.get(version_key(code, version))
-
-
 def _check_rules(view: StateView, call: Call) -> tuple[dict[str, Any] | None, list[str]]:
     """The cross-field and cross-record rules of an entry (static shape is checked at the door);
     returns the entry's current record, if it has one, and its data item names, trimmed."""
@@ -153,7 +145,7 @@ def _check_duty_mapping(view: StateView, call: Call) -> None:
     """000:第九条: map to approved duty items of one's own department, or carry an approved note."""
     a = call.args
     for i, item_id in enumerate(a["duty_items"]):
-        if duty.approved_item(view, call.sender, item_id) is None:
+        if duty.approved_version(view, call.sender, item_id) is None:
             raise refuse("CATALOG_DUTY_UNMAPPED", f"{item_id} is not an approved duty item of {call.sender}",
                          article=ARTICLE_DUTY, field=f"duty_items[{i}]")
     if not a["duty_items"]:
@@ -198,7 +190,6 @@ def publish(view: StateView, call: Call) -> Effects:
     record = {
         "resource_code": code, "entry": entry, "status": "published", "reason": a["reason"],
         "version": 1 if current is None else current["version"] + 1,
-        "prev_hash": b"" if current is None else call.ctx.profile.hash(encode(current)),
         "signer": call.sender, "key_id": call.tx.key_id, "tx_id": call.ctx.tx_id,
         "height": call.ctx.height, "time": call.ctx.time,
     }
@@ -206,8 +197,6 @@ def publish(view: StateView, call: Call) -> Effects:
     old_names = set() if current is None else {item["name"] for item in current["entry"]["data_items"]}
     writes: dict[str, Any] = {entry_key(code): record, dept_key(sender, code): record["version"],
                               updated_key(sender): {"height": call.ctx.height, "time": call.ctx.time}}
-    if current is not None:  # the version replaced moves to its own key, never to change again
-        writes[version_key(code, current["version"])] = current
     overlaps = []
     get = view.get
     first = [[sender, 1]]  # one value for every item this entry is the first to declare (encoded once)

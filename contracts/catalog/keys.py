@@ -2,8 +2,8 @@
 
 ::
 
-    catalog/entry/<code>                 the current version of an entry
-    catalog/version/<code>/<000001>      each earlier version, moved here by the publish that replaces it
+    catalog/entry/<code>                 an entry: its current version; every earlier one is in the state
+                                         history of this key, numbered from 1
     catalog/overlap/<code>               [{item, provider, entries}, ...] of the current version (一数一源)
     catalog/note/<uscc>/<note_id>        a review-approved note for entries without duty items
     catalog/updated/<uscc>               {"height", "time"} of the department's last catalog change
@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 ENTRY = "catalog/entry/"
-VERSION = "catalog/version/"
 OVERLAP = "catalog/overlap/"
 NOTE = "catalog/note/"
 UPDATED = "catalog/updated/"
@@ -27,15 +26,6 @@ PROVIDES = "idx/catalog/provides/"
 
 def entry_key(code: str) -> str:
     return ENTRY + code
-
-
-def version_key(code: str, version: int) -> str:
-    """Where version ``version`` of entry ``code`` lies once a later version has replaced it."""
-    return f"{VERSION}{code}/{version:06d}"
-
-
-def versions_prefix(code: str) -> str:
-    return f"{VERSION}{code}/"
 
 
 def overlap_key(code: str) -> str:

@@ -13,15 +13,14 @@ from chain.errors import NotFound
 from chain.state import StateReader
 from contracts import duty
 from contracts.args import Bool, Int, Str, Uscc
-from contracts.catalog import contract, diff, entry_version, update_status
+from contracts.duty.queries import linked
+from contracts.catalog import contract, diff, update_status
 from contracts.catalog.keys import (
     OVERLAP,
     dept_prefix,
     entry_key,
     overlap_key,
     provides_key,
-    version_key,
-    versions_prefix,
 )
 
 LIMIT = Int(min=1, max=1000, required=False)
@@ -51,27 +50,20 @@ def entry(reader: StateReader, code: str, height: int | None = None) -> dict[str
 
 @contract.query(args={"code": CODE, "after": Int(min=0, required=False), "limit": LIMIT})
 def versions(reader: StateReader, code: str, after: int = 0, limit: int = 100) -> dict[str, Any]:
-    """Every version of an entry after number ``after``, oldest first, each with the previous
-    version's hash."""
-    # the current version first: every version it replaced has moved to its key by then (a block
-    # appended meanwhile may move it too, hence the comparison with the last one listed)
-    current = reader.get(entry_key(code))
-    listed = [v for _, v in reader.keys(versions_prefix(code), after=version_key(code, after) if after else "",
-                                        limit=limit)]
-    last = listed[-1]["version"] if listed else after
-    if current is not None and len(listed) < limit and current["version"] > last:
-        listed.append(current)
-    if not listed and not after:
+    """Every version of an entry after number ``after``, oldest first, each with the hash of its state
+    version and of the one before (the record's state history)."""
+    found = reader.versions(entry_key(code), skip=after, limit=limit)
+    if not found and not after:
         raise _not_found(code)
-    return {"resource_code": code, "versions": listed}
+    return {"resource_code": code, "versions": [linked(v, reader) for v in found]}
 
 
 def _version(reader: StateReader, code: str, number: int) -> dict[str, Any]:
-    record = entry_version(reader, code, number)
-    if record is None:
+    found = reader.versions(entry_key(code), skip=number - 1, limit=1)
+    if not found:
         raise NotFound(f"no version {number} of catalog entry {code}", code="CATALOG_ENTRY_NOT_FOUND",
                        resource_code=code, version=number)
-    return record
+    return found[0].value
 
 
 @contract.query(args={"code": CODE, "from_version": Int(min=1), "to_version": Int(min=1)})

@@ -6,8 +6,11 @@ approves or returns them (000:第五条(二): 编办 依据"三定"职责…基�
 Only approved items count: a data catalog entry maps to approved items
 (000:第九条).
 
-Every change is a new version, linked to the one before by hash, with the
-reason and the signer; nothing is overwritten or deleted. Retiring an item is a
+Every change is a new version of the item's one record, numbered from 1, with
+the reason and the signer: the state layer keeps every version of every
+record, linked to the one before by hash, so the contract keeps a number, not
+another copy (the in-force version is its number). Nothing is overwritten or
+deleted. Retiring an item is a
 change like any other, approved the same way. An approval of a change records
 the date of the department's duty change, from which its data catalog must be
 updated within N working days (002:第九条).
@@ -20,11 +23,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from chain.encoding import encode
 from chain.execution import Effects, StateView
 from contracts.args import Bool, Int, Str, Uscc
 from contracts.base import Call, Contract, refuse
-from contracts.duty.keys import CHANGED, approved_key, changed_key, item_key, version_key
+from contracts.duty.keys import CHANGED, approved_key, changed_key, item_key
 from contracts.identity import member_key
 
 ARTICLE_APPROVAL = "000:第五条(二)"
@@ -37,16 +39,8 @@ OWNER_ROLES = ("department", "district")
 contract = Contract("duty", "职责目录 responsibility catalog")
 
 
-def item_version(view: StateView, code: str, item_id: str, version: int) -> dict[str, Any] | None:
-    """Version ``version`` of a duty item: the latest record, or an earlier one from its version key."""
-    current = view.get(item_key(code, item_id))
-    if current is not None and current["version"] == version:
-        return current
-    return view.get(version_key(code, item_id, version))
-
-
-def approved_item(view: StateView, code: str, item_id: str) -> dict[str, Any] | None:
-    """The approved, in-force version of a department's duty item, or None."""
+def approved_version(view: StateView, code: str, item_id: str) -> int | None:
+    """The number of the approved, in-force version of a department's duty item, or None."""
     return view.get(approved_key(code, item_id))
 
 
@@ -57,14 +51,10 @@ def _new_version(view: StateView, call: Call, code: str, item_id: str, fields: d
     record = {
         "uscc": code, "item_id": item_id, **fields, "status": status, "reason": reason,
         "version": 1 if current is None else current["version"] + 1,
-        "prev_hash": b"" if current is None else call.ctx.profile.hash(encode(current)),
         "signer": call.sender, "key_id": call.tx.key_id, "tx_id": call.ctx.tx_id,
         "height": call.ctx.height, "time": call.ctx.time,
     }
-    writes = {item_key(code, item_id): record}
-    if current is not None:  # the version replaced moves to its own key, never to change again
-        writes[version_key(code, item_id, current["version"])] = current
-    return record, writes
+    return record, {item_key(code, item_id): record}
 
 
 @contract.method(roles=OWNER_ROLES, args={
@@ -85,7 +75,7 @@ def propose(view: StateView, call: Call) -> Effects:
         raise refuse("DUTY_PENDING", f"version {current['version']} of {item_id} awaits 编办's decision",
                      article=ARTICLE_APPROVAL, field="item_id", version=current["version"])
     retire = args.get("retire", False)
-    if retire and approved_item(view, code, item_id) is None:
+    if retire and approved_version(view, code, item_id) is None:
         raise refuse("DUTY_ITEM_UNKNOWN", f"{item_id} has no approved version to retire",
                      article=ARTICLE_APPROVAL, field="item_id")
     fields = {k: args[k] for k in ("main_duty", "title", "sanding_text", "basis")}
@@ -136,7 +126,7 @@ def approve(view: StateView, call: Call) -> Effects:
     """编办 approves a pending duty item version; it comes into force (or retires)."""
     current, record, writes = _decide(view, call, APPROVED)
     code, item_id = current["uscc"], current["item_id"]
-    writes[approved_key(code, item_id)] = None if current["retire"] else record
+    writes[approved_key(code, item_id)] = None if current["retire"] else record["version"]
     writes[changed_key(code)] = {"height": call.ctx.height, "time": call.ctx.time, "item_id": item_id}
     return Effects(writes, [("duty_approved", {"uscc": code, "item_id": item_id, "version": record["version"],
                                                "retire": current["retire"]})])

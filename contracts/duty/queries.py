@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from chain.errors import NotFound
-from chain.state import StateReader
+from chain.state import StateReader, Version
 from contracts.args import Int, Str, Uscc
-from contracts.duty import ITEM_ID, approved_item, contract
-from contracts.duty.keys import item_key, items_prefix, version_key, versions_prefix
+from contracts.duty import ITEM_ID, approved_version, contract
+from contracts.duty.keys import item_key, items_prefix
 
 LIMIT = Int(min=1, max=1000, required=False)
 ITEM = Str(max_len=64, pattern=ITEM_ID)
@@ -33,19 +33,23 @@ def item(reader: StateReader, department: str, item_id: str) -> dict[str, Any]:
     current = reader.get(item_key(department, item_id))
     if current is None:
         raise _not_found(department, item_id)
-    return {"current": current, "approved": approved_item(reader, department, item_id)}
+    number = approved_version(reader, department, item_id)
+    approved = None if number is None else reader.versions(item_key(department, item_id), skip=number - 1,
+                                                           limit=1)[0].value
+    return {"current": current, "approved": approved}
 
 
 @contract.query(args={"department": Uscc(), "item_id": ITEM, "after": Int(min=0, required=False), "limit": LIMIT})
 def versions(reader: StateReader, department: str, item_id: str, after: int = 0, limit: int = 100) -> dict[str, Any]:
-    """Every version of a duty item after number ``after``, oldest first, each linked to the one before."""
-    current = reader.get(item_key(department, item_id))
-    prefix = versions_prefix(department, item_id)
-    listed = [v for _, v in reader.keys(prefix, after=version_key(department, item_id, after) if after else "",
-                                        limit=limit)]
-    last = listed[-1]["version"] if listed else after
-    if current is not None and len(listed) < limit and current["version"] > last:
-        listed.append(current)
-    if not listed and not after:
+    """Every version of a duty item after number ``after``, oldest first, each with the hash of its
+    state version and of the one before (the record's state history)."""
+    found = reader.versions(item_key(department, item_id), skip=after, limit=limit)
+    if not found and not after:
         raise _not_found(department, item_id)
-    return {"uscc": department, "item_id": item_id, "versions": listed}
+    return {"uscc": department, "item_id": item_id, "versions": [linked(v, reader) for v in found]}
+
+
+def linked(version: Version, reader: StateReader) -> dict[str, Any]:
+    """A record's version with its state height and its links: its own hash and the previous one's."""
+    return {**version.value, "state_height": version.height, "prev_hash": version.prev_hash,
+            "hash": reader.version_hash(version)}
