@@ -215,7 +215,6 @@ def version_writes(reader: StateReader, profile: CryptoProfile, height: int,
     current = reader.raw_current
     puts: list[tuple[bytes, bytes | None]] = []
     updates: list[tuple[bytes, bytes | None]] = []
-    encoded_index: dict[int, bytes] = {}  # by id: every value stays alive in ``writes`` meanwhile
     encoded_height = encode(height)
     pack_local = encode_local
     for key, value in writes.items():  # the store write is one batch, so put order does not matter
@@ -226,10 +225,7 @@ def version_writes(reader: StateReader, profile: CryptoProfile, height: int,
             if value is None:
                 puts.append((INDEX + kb, None))
                 continue
-            encoded = encoded_index.get(id(value))  # apart from records: those are canonically encoded
-            if encoded is None:
-                encoded = encoded_index[id(value)] = pack_local(value)
-            puts.append((INDEX + kb, encoded))
+            puts.append((INDEX + kb, pack_local(value)))  # local: index values are never hashed
             continue
         prev_raw = current(kb)
         link = prev_raw

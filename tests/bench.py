@@ -21,6 +21,10 @@ figures), SM2 for the 国密 profile (the same figures under ``sm2_sm3``):
   entries by code, current and as of a height, with
   ``MULU_BENCH_CATALOG_ENTRIES`` (100,000) entries on chain.
 
+``bytes_per_change`` is what a block writes to the store per transaction
+(:mod:`tests.bytes_written`): new catalog entries and new versions of them, duty
+items proposed and approved.
+
 Targets (floors, from the issues): in process ≥ 0.5 of the one-thread
 verification rate, HTTP with batches ≥ 1/3; catalog submissions ≥ 0.4, and a
 catalog read under 2 ms. The ``sm2-sm3`` figures are held to the same two
@@ -44,6 +48,7 @@ from chain.tx import make_tx
 from node.home import Home, init_home
 from node.node import Node
 from node.service import tune_garbage_collector
+from tests import bytes_written
 from node.samples import SAMPLE_MEMBERS
 
 TXS = int(os.environ.get("MULU_BENCH_TXS", "20000"))
@@ -273,6 +278,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as root:
         figures, cat = pipeline(root, DEFAULT, between=bench_catalog)
         gm = pipeline(root, GM)[0] if GM in PROFILES else None
+        written = bytes_written.measure(root)
     ok_foundation = figures.pop("ok")
     report = {
         "transactions": TXS,
@@ -281,6 +287,7 @@ def main() -> int:
     }
     if gm is not None:
         report["sm2_sm3"] = gm
+    report["bytes_per_change"] = written
     report["ok_foundation"] = ok_foundation
     report["ok_catalog"] = report["catalog"]["ratio_to_verify"] >= 0.4 and all(
         r["p99_ms"] < 2.0 for r in cat["reads"].values())

@@ -16,6 +16,7 @@ import base64
 import dataclasses
 import hashlib
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -628,3 +629,56 @@ def test_invalid_route_answers_with_a_code(chain: Chain):
     """An unknown route or method is answered in the API's {code, message, details} form too."""
     assert set(chain.http.get("/v1/nowhere").json()) == {"code", "message", "details"}
     assert set(chain.http.get("/v1/txs/batch").json()) == {"code", "message", "details"}
+
+
+# --- the edge: bounded bodies, ranged integers, no fault shown ------------------------------------
+
+
+def test_invalid_oversized_bodies_refused_before_reading(chain: Chain):
+    """A body longer than the chain's limit is refused with 413 by its declared length, and a
+    chunked one as soon as it passes the limit, before the node holds it."""
+    from node.api.txs import body_limit
+
+    limit = body_limit(chain.node, batch=True)
+    body = assert_error(chain.http.post("/v1/txs/batch", content=b"x",
+                                        headers={"content-length": str(300 * 2**20),
+                                                 "content-type": "application/msgpack"}), 413, "BATCH_TOO_LARGE")
+    assert body["details"] == {"size": 300 * 2**20, "limit": limit}
+
+    def chunks():
+        for _ in range(limit // 2**20 + 2):
+            yield b"\x00" * 2**20
+
+    assert_error(chain.http.post("/v1/txs/batch", content=chunks(), headers={"content-type": "application/msgpack"}),
+                 413, "BATCH_TOO_LARGE")
+    assert_error(chain.http.post("/v1/txs", content=b"\x00" * (body_limit(chain.node, batch=False) + 1),
+                                 headers={"content-type": "application/msgpack"}), 413, "TX_TOO_LARGE")
+    assert chain.mempool() == 0
+
+
+@pytest.mark.parametrize("path, params", [
+    ("/v1/blocks/18446744073709551616", {}),
+    ("/v1/blocks/1/proof", {"at": 2**64}),
+    ("/v1/state/history", {"key": "k", "start": 2**64}),
+    ("/v1/state", {"key": "k", "height": 2**63}),
+    ("/v1/catalog/versions", {"code": "301001/1", "after": 2**70}),
+    ("/v1/calendar/100000", {}),
+])
+def test_invalid_integers_refused_at_the_edge(chain: Chain, path, params):
+    """An integer past what the node stores (8 bytes) is REQUEST_INVALID (400), never a 500."""
+    assert_error(chain.http.get(path, params=params), 400, "REQUEST_INVALID")
+
+
+def test_unexpected_fault_answers_internal_without_its_traceback(chain: Chain, monkeypatch, caplog):
+    """An exception no route expects answers 500 {code: INTERNAL} with no trace of it to the
+    client, and its traceback goes to the log once."""
+    def broken(*_args, **_kwargs):
+        raise struct.error("boom in the store layer")
+
+    monkeypatch.setattr(chain.node.ledger, "block", broken)
+    http = TestClient(chain.http.app, raise_server_exceptions=False)
+    with caplog.at_level("ERROR", logger="mulu.api"):
+        response = http.get("/v1/blocks/1")
+    body = assert_error(response, 500, "INTERNAL")
+    assert "boom" not in response.text and body["details"] == {}
+    assert [r.exc_info[0] for r in caplog.records if r.name == "mulu.api"] == [struct.error]

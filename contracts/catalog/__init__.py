@@ -199,12 +199,11 @@ def publish(view: StateView, call: Call) -> Effects:
                               updated_key(sender): {"height": call.ctx.height, "time": call.ctx.time}}
     overlaps = []
     get = view.get
-    first = [[sender, 1]]  # one value for every item this entry is the first to declare (encoded once)
     for name in names:  # one read per data item: the loop to keep lean
         key = PROVIDES + name
         providers = get(key)
         if providers is None:  # the first provider of this item
-            writes[key] = first
+            writes[key] = [[sender, 1]]
             continue
         overlaps += [{"item": name, "provider": p, "entries": n} for p, n in providers if p != sender]
         if name not in old_names:

@@ -12,6 +12,7 @@ handler as ``{code, message, details}`` with the HTTP status of its class
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable
 
 from fastapi import FastAPI, Request
@@ -24,6 +25,8 @@ from node.api import chain, registers, txs
 from node.api.views import jsonable
 from node.errors import status_for
 from node.node import Node
+
+log = logging.getLogger("mulu.api")
 
 
 def create_app(node: Node, *, export: Callable[[], Any] | None = None) -> FastAPI:
@@ -45,6 +48,12 @@ def create_app(node: Node, *, export: Callable[[], Any] | None = None) -> FastAP
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
         return JSONResponse({"code": code, "message": str(exc.detail), "details": {}},
                             status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @api.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected fault answering %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"code": "INTERNAL", "message": "the node could not answer this request; the fault "
+                             "is in its log", "details": {}}, status_code=500)
 
     @api.exception_handler(RequestValidationError)
     async def request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

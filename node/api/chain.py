@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
 from chain.errors import NotFound
-from node.api.common import NodeDep, answer, check_height, proof_value
+from node.api.common import MAX_INT, NodeDep, answer, check_height, proof_value
 from node.api.schemas import (BlockPublic, ContractsPublic, HistoryPublic, ProofPublic, StatusPublic,
                               VersionPublic)
 from node.api.views import block_view
@@ -29,25 +29,27 @@ def status(node: NodeDep) -> Any:
 
 
 @router.get("/blocks/{height}", response_model=BlockPublic, tags=["chain"])
-def get_block(height: int, node: NodeDep) -> Any:
+def get_block(node: NodeDep, height: int = Path(..., ge=0, le=MAX_INT)) -> Any:
     """A committed block: header, transactions with results, commit."""
     return block_view(node.ledger.block(height), node.ledger.profile)
 
 
 @router.get("/blocks/{height}/proof", response_model=ProofPublic, tags=["proofs"])
-def get_block_proof(height: int, node: NodeDep, at: int | None = Query(None, ge=1)) -> Any:
+def get_block_proof(node: NodeDep, height: int = Path(..., ge=0, le=MAX_INT),
+                    at: int | None = Query(None, ge=1, le=MAX_INT)) -> Any:
     """Block ``height``'s hash with a path to the history root of block ``at`` (default: tip)."""
     return {"type": "block", **proof_value(node.ledger.block_proof(height, at))}
 
 
 @router.get("/consistency", response_model=ProofPublic, tags=["proofs"])
-def get_consistency(node: NodeDep, old: int = Query(..., ge=1), new: int | None = Query(None, ge=1)) -> Any:
+def get_consistency(node: NodeDep, old: int = Query(..., ge=1, le=MAX_INT),
+                    new: int | None = Query(None, ge=1, le=MAX_INT)) -> Any:
     """Proof that block ``new``'s history extends block ``old``'s (RFC 9162 consistency)."""
     return {"type": "consistency", **proof_value(node.ledger.consistency_proof(old, new))}
 
 
 @router.get("/state", response_model=VersionPublic, tags=["state"])
-def get_state(key: str, node: NodeDep, height: int | None = Query(None, ge=0)) -> Any:
+def get_state(key: str, node: NodeDep, height: int | None = Query(None, ge=0, le=MAX_INT)) -> Any:
     """A record's current version, or the version in force at ``height``."""
     check_height(node, height)
     version = node.ledger.state.version(key, height)
@@ -57,7 +59,7 @@ def get_state(key: str, node: NodeDep, height: int | None = Query(None, ge=0)) -
 
 
 @router.get("/state/history", response_model=HistoryPublic, tags=["state"])
-def get_history(key: str, node: NodeDep, start: int = Query(0, ge=0),
+def get_history(key: str, node: NodeDep, start: int = Query(0, ge=0, le=MAX_INT),
                 limit: int = Query(100, ge=1, le=1000)) -> Any:
     """Every version of a record, oldest first, each linked to the one before by hash."""
     versions = node.ledger.state.history(key, start=start, limit=limit)
@@ -67,7 +69,7 @@ def get_history(key: str, node: NodeDep, start: int = Query(0, ge=0),
 
 
 @router.get("/state/proof", response_model=ProofPublic, tags=["proofs"])
-def get_state_proof(key: str, node: NodeDep, height: int | None = Query(None, ge=0)) -> Any:
+def get_state_proof(key: str, node: NodeDep, height: int | None = Query(None, ge=0, le=MAX_INT)) -> Any:
     """A record's version with a state-tree proof against the block header at ``height``."""
     ledger = node.ledger
     proof = ledger.state_proof(key, height)

@@ -12,6 +12,10 @@ from node.api.views import jsonable
 from node.node import Node
 
 
+MAX_INT = 2**63 - 1
+"""The largest integer a path or query parameter may carry (heights, versions: 8 bytes in the store)."""
+
+
 def node_of(request: Request) -> Node:
     """The node this API serves."""
     return request.app.state.node

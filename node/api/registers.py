@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from contracts import governance, identity, workdays
 from contracts.catalog import queries as catalog_queries
 from contracts.duty import queries as duty_queries
-from node.api.common import NodeDep, answer, check_height
+from node.api.common import MAX_INT, NodeDep, answer, check_height
 from node.api.schemas import (CalendarYearPublic, CalendarYearsPublic, CatalogDiffPublic, CatalogEntriesPublic,
                               CatalogEntryStatePublic, CatalogVersionsPublic, DeclaredByPublic,
                               DutyItemsPublic, DutyItemStatePublic, DutyVersionsPublic, MemberPublic,
@@ -56,7 +56,7 @@ def get_duty_item(code: str, item_id: str, node: NodeDep) -> Any:
 
 
 @router.get("/duty/{code}/{item_id}/versions", response_model=DutyVersionsPublic, tags=["duty catalog"])
-def get_duty_versions(code: str, item_id: str, node: NodeDep, after: int = Query(0, ge=0),
+def get_duty_versions(code: str, item_id: str, node: NodeDep, after: int = Query(0, ge=0, le=MAX_INT),
                       limit: int = LIMIT) -> Any:
     """Every version of a duty item, oldest first, each linked to the one before by hash."""
     return answer(duty_queries.versions(node.ledger.state, department=code, item_id=item_id, after=after,
@@ -67,22 +67,22 @@ def get_duty_versions(code: str, item_id: str, node: NodeDep, after: int = Query
 
 
 @router.get("/catalog/entry", response_model=CatalogEntryStatePublic, tags=["data catalog"])
-def get_catalog_entry(code: str, node: NodeDep, height: int | None = Query(None, ge=0)) -> Any:
+def get_catalog_entry(code: str, node: NodeDep, height: int | None = Query(None, ge=0, le=MAX_INT)) -> Any:
     """A catalog entry by 资源代码: its latest version, or the version in force at ``height``."""
     check_height(node, height)
     return answer(catalog_queries.entry(node.ledger.state, code=code, height=height))
 
 
 @router.get("/catalog/versions", response_model=CatalogVersionsPublic, tags=["data catalog"])
-def get_catalog_versions(code: str, node: NodeDep, after: int = Query(0, ge=0), limit: int = LIMIT) -> Any:
+def get_catalog_versions(code: str, node: NodeDep, after: int = Query(0, ge=0, le=MAX_INT), limit: int = LIMIT) -> Any:
     """Every version of an entry, oldest first, each with the previous version's hash; page with
     ``after`` (a version number)."""
     return answer(catalog_queries.versions(node.ledger.state, code=code, after=after, limit=limit))
 
 
 @router.get("/catalog/diff", response_model=CatalogDiffPublic, tags=["data catalog"])
-def get_catalog_diff(code: str, node: NodeDep, from_version: int = Query(..., alias="from", ge=1),
-                     to_version: int = Query(..., alias="to", ge=1)) -> Any:
+def get_catalog_diff(code: str, node: NodeDep, from_version: int = Query(..., alias="from", ge=1, le=MAX_INT),
+                     to_version: int = Query(..., alias="to", ge=1, le=MAX_INT)) -> Any:
     """What changed between two versions: fields, and 信息项 added, removed or changed."""
     return answer(catalog_queries.changes(node.ledger.state, code=code, from_version=from_version,
                                           to_version=to_version))
@@ -151,6 +151,6 @@ def calendar_years(node: NodeDep) -> Any:
 
 
 @router.get("/calendar/{year}", response_model=CalendarYearPublic, tags=["calendar"])
-def calendar_year(year: int, node: NodeDep) -> Any:
+def calendar_year(node: NodeDep, year: int = Path(..., ge=0, le=9999)) -> Any:
     """One year's statutory holidays and 调休 make-up workdays, as chain data."""
     return workdays.year(node.ledger.state, year)

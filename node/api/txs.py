@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from chain.encoding import decode
-from chain.errors import EncodingError, NotFound, TxMalformed
+from chain.errors import BatchTooLarge, EncodingError, NotFound, TxMalformed, TxTooLarge
 from node.api.common import NodeDep, hex_bytes, proof_value
 from node.api.schemas import BatchPublic, ProofPublic, TxAccepted, TxBatchSubmit, TxPublic, TxSubmit
 from node.api.views import result_view, tx_view
@@ -34,8 +34,32 @@ def _b64(text: str, where: str) -> bytes:
         raise TxMalformed(f"{where} is not base64", field=where) from None
 
 
-async def _body_txs(request: Request, batch: bool) -> list[bytes]:
-    body = await request.body()
+def body_limit(node: Node, batch: bool) -> int:
+    """The most bytes a submission body may hold: the chain's limit on a transaction or a batch,
+    with room for base64 in JSON (4 bytes for 3) and the framing around it."""
+    params = node.ledger.params
+    return (params["max_batch_bytes"] if batch else params["max_tx_bytes"]) * 4 // 3 + 64 * 1024
+
+
+async def _read_body(request: Request, node: Node, batch: bool) -> bytes:
+    """The request body, refused (413) by its declared length before it is read, or as soon as a
+    chunked body passes the limit: a node never holds more than the limit of one request."""
+    limit = body_limit(node, batch)
+    error = BatchTooLarge if batch else TxTooLarge
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise error(f"the body is {declared} bytes; at most {limit} are read", size=int(declared), limit=limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise error(f"the body passes {limit} bytes; at most {limit} are read", limit=limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _body_txs(request: Request, node: Node, batch: bool) -> list[bytes]:
+    body = await _read_body(request, node, batch)
     if request.headers.get("content-type", "").split(";")[0].strip() == MSGPACK:
         if not batch:
             return [body]
@@ -59,7 +83,7 @@ async def _body_txs(request: Request, batch: bool) -> list[bytes]:
 async def submit(request: Request, node: NodeDep, wait: bool = Query(False, description="wait for the block"),
                  timeout: float = Query(10.0, ge=0, le=60)) -> Any:
     """Submit one signed transaction; refused input gets a 4xx with its error code."""
-    [raw] = await _body_txs(request, batch=False)
+    [raw] = await _body_txs(request, node, batch=False)
     [admission] = await run_in_threadpool(node.engine.submit, [raw])
     if not admission.ok:
         raise admission.error
@@ -97,7 +121,7 @@ def _committed(node: Node, tx_id: bytes) -> bool:
 @router.post("/batch", response_model=BatchPublic, response_model_exclude_unset=True)
 async def submit_batch(request: Request, node: NodeDep) -> Any:
     """Submit up to ``max_batch_txs`` transactions; each is answered on its own."""
-    raws = await _body_txs(request, batch=True)
+    raws = await _body_txs(request, node, batch=True)
     admissions = await run_in_threadpool(node.engine.submit, raws)
     results = [{"tx_id": a.tx_id.hex(), "status": "pending"} if a.ok
                else {"status": "rejected", "error": a.error.to_dict()} for a in admissions]
