@@ -278,11 +278,14 @@ def propose(view: StateView, call: Call) -> Effects:
 
 
 def _open_proposal(view: StateView, pid: str) -> dict[str, Any]:
+    """The open proposal ``pid``. A decided one stays decided (000:第五条): one more vote must not
+    run an approved action again, nor revive a rejected one."""
     p = view.get(proposal_key(pid))
     if p is None:
         raise refuse("PROPOSAL_UNKNOWN", f"no proposal {pid}", field="proposal_id")
     if p["status"] != OPEN:
-        raise refuse("PROPOSAL_CLOSED", f"proposal {pid} is {p['status']}", field="proposal_id", status=p["status"])
+        raise refuse("PROPOSAL_CLOSED", f"proposal {pid} is {p['status']}", article=ARTICLE, field="proposal_id",
+                     status=p["status"])
     return p
 
 
@@ -303,7 +306,8 @@ def vote(view: StateView, call: GovernanceCall) -> Effects:
         raise refuse("VOTE_NOT_ELIGIBLE", f"{call.sender} is not among this proposal's approvers",
                      article=ARTICLE, field="proposal_id", approvers=p["approvers"])
     if any(v["voter"] == call.sender for v in p["votes"]):
-        raise refuse("ALREADY_VOTED", f"{call.sender} has already voted on {pid}", field="proposal_id")
+        raise refuse("ALREADY_VOTED", f"{call.sender} has already voted on {pid}", article=ARTICLE,
+                     field="proposal_id")
     votes = [*p["votes"], {"voter": call.sender, "approve": approve, "height": ctx.height, "time": ctx.time}]
     p = {**p, "votes": votes}
     events: list[tuple[str, dict]] = [("voted", {"id": pid, "voter": call.sender, "approve": approve})]
@@ -350,11 +354,12 @@ def _run_action(view: StateView, call: GovernanceCall, p: dict[str, Any]) -> Eff
 
 @contract.method(args={"proposal_id": Str(min_len=64, max_len=64, pattern=PROPOSAL_ID)})
 def expire(view: StateView, call: Call) -> Effects:
-    """Close an open proposal whose voting time has passed (any member may)."""
+    """Close an open proposal whose voting time has passed (any member may; until then it is
+    the approvers' to decide, 000:第五条)."""
     pid = call.args["proposal_id"]
     p = _open_proposal(view, pid)
     if call.ctx.time <= p["expires"]:
-        raise refuse("PROPOSAL_NOT_EXPIRED", f"proposal {pid} is open until {p['expires']}",
+        raise refuse("PROPOSAL_NOT_EXPIRED", f"proposal {pid} is open until {p['expires']}", article=ARTICLE,
                      field="proposal_id", expires=p["expires"])
     p = {**p, "status": EXPIRED, "decided": call.ctx.height}
     writes: dict[str, Any] = {proposal_key(pid): p}
@@ -389,7 +394,8 @@ def set_param(view: StateView, call: GovernanceCall) -> Effects:
 @contract.method(governed=True, args={"method": Str(max_len=129, pattern=QUALIFIED),
                                       "roles": RoleList(nullable=True)})
 def set_policy(view: StateView, call: GovernanceCall) -> Effects:
-    """Replace the roles that may call a method (null: any member)."""
+    """Replace the roles that may call a method (null: any member); a governed method has no
+    policy, since only the approvers run it (000:第五条)."""
     name = call.args["method"]
     contract_name, method_name = name.split(".")
     try:
@@ -397,7 +403,8 @@ def set_policy(view: StateView, call: GovernanceCall) -> Effects:
     except TxRejected:
         raise refuse("POLICY_METHOD_UNKNOWN", f"no method {name}", field="method") from None
     if m.governed:
-        raise refuse("POLICY_GOVERNED", f"{name} is governed: it runs only by proposal", field="method")
+        raise refuse("POLICY_GOVERNED", f"{name} is governed: it runs only by proposal", article=ARTICLE,
+                     field="method")
     roles = call.args["roles"]
     record = {"roles": None if roles is None else ordered_roles(roles)}
     before = policy_roles(view, m)

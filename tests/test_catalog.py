@@ -18,7 +18,7 @@ from contracts import catalog
 from contracts.catalog import queries as catalog_queries
 from node.samples import by_short
 from tests.test_duty import BIANBAN, decision, item_args
-from tests.test_ledger import Net
+from tests.test_ledger import STRANGER, Net
 
 EDU = by_short("市教委").uscc
 HEALTH = by_short("市卫生健康委").uscc
@@ -142,6 +142,27 @@ def test_an_entry_without_duty_items_needs_an_approved_note(net):
     assert run(net, EDU, "publish", bare).ok
 
 
+def test_invalid_notes_approved_twice_or_for_no_department(net):
+    """000:第九条: a note is 经信局's consent for one department's catalog. Approving the same note
+    again is CATALOG_NOTE_EXISTS and keeps the first text; a note for a member that is no
+    department or district, or for no member at all, is CATALOG_DEPARTMENT_UNKNOWN."""
+    note = {"department": EDU, "note_id": "N-2026-01", "text": "跨部门汇聚数据，暂无对应职责事项"}
+    assert run(net, JINGXIN, "approve_note", note).ok
+    key = catalog.note_key(EDU, "N-2026-01")
+    first = net.ledger.state.get(key)
+    again = run(net, JINGXIN, "approve_note", {**note, "text": "另一说明"})
+    assert (again.status, again.code, again.article, again.field) == (
+        "refused", "CATALOG_NOTE_EXISTS", "000:第九条", "note_id")
+    assert net.ledger.state.get(key) == first
+
+    for department in (JINGXIN, STRANGER):
+        before = dict(net.ledger.state.keys("catalog/", limit=1000))
+        refused = run(net, JINGXIN, "approve_note", {**note, "department": department})
+        assert (refused.status, refused.code, refused.article, refused.field) == (
+            "refused", "CATALOG_DEPARTMENT_UNKNOWN", "000:第九条", "department")
+        assert dict(net.ledger.state.keys("catalog/", limit=1000)) == before
+
+
 @pytest.mark.parametrize("change, code, article, field", [
     ({"duty_items": ["D09-09"]}, "CATALOG_DUTY_UNMAPPED", "000:第九条", "duty_items[0]"),
     ({"duty_items": []}, "CATALOG_NOTE_REQUIRED", "000:第九条", "duty_items"),
@@ -150,8 +171,8 @@ def test_an_entry_without_duty_items_needs_an_approved_note(net):
     ({"share_type": "not_shared", "share_basis": "《保守国家秘密法》", "open_to_public": True},
      "CATALOG_OPEN_NOT_SHARED", "002:第十六条", "open_to_public"),
     ({"related_codes": ["309999/000001"]}, "CATALOG_RELATED_UNKNOWN", "", "related_codes[0]"),
-    ({"provider_code": HEALTH}, "CATALOG_PROVIDER_MISMATCH", "", "provider_code"),
-    ({"category": "002"}, "CATALOG_CODE_CLASS_MISMATCH", "", "resource_code"),
+    ({"provider_code": HEALTH}, "CATALOG_PROVIDER_MISMATCH", "002:第九条", "provider_code"),
+    ({"category": "002"}, "CATALOG_CODE_CLASS_MISMATCH", "002:第六条", "resource_code"),
     ({"data_items": [{"name": "学号", "data_type": "C"}, {"name": "学号", "data_type": "N"}]},
      "CATALOG_DATA_ITEM_DUPLICATE", "", "data_items"),
 ])
@@ -164,10 +185,11 @@ def test_invalid_entries_are_refused_with_their_rule(net, change, code, article,
 
 
 def test_invalid_codes_taken_and_unchanged_versions(net):
-    """A code belongs to its first publisher; republishing identical content is refused."""
+    """A code belongs to its first publisher (002:第九条: 本部门信息资源目录); republishing
+    identical content is refused."""
     assert run(net, EDU, "publish", entry()).ok
     taken = run(net, HEALTH, "publish", entry(owner=HEALTH))
-    assert (taken.code, taken.field) == ("CATALOG_CODE_TAKEN", "resource_code")
+    assert (taken.code, taken.article, taken.field) == ("CATALOG_CODE_TAKEN", "002:第九条", "resource_code")
     same = run(net, EDU, "publish", entry())
     assert same.code == "CATALOG_UNCHANGED"
 

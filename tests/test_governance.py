@@ -18,6 +18,7 @@ The sample network has five approvers (经信局, 市委编办, 市财政局, �
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import pytest
 
@@ -349,6 +350,50 @@ def test_failed_action_is_recorded_and_the_vote_commits(net):
     assert (proposal(net, pid)["outcome"]["code"], proposal(net, pid)["outcome"]["field"]) == ("KEY_INVALID",
                                                                                                "keys[0]")
     assert net.ledger.state.get(member_key(NEWCOMER)) is None
+
+
+def test_failed_actions_naming_no_member(net):
+    """remove_member and set_roles of a code that is no member fail the proposal with
+    MEMBER_UNKNOWN (field uscc, no article: the record named does not exist); no member
+    record is made."""
+    for method, args in (("remove_member", {"uscc": NEWCOMER}),
+                         ("set_roles", {"uscc": NEWCOMER, "roles": ["department"]})):
+        pid, deciding = decide(net, "identity", method, args)
+        assert [name for name, _ in deciding.events] == ["voted", "proposal_failed"]
+        record = proposal(net, pid)
+        assert (record["status"], record["outcome"]["code"], record["outcome"]["field"],
+                record["outcome"]["article"]) == ("failed", "MEMBER_UNKNOWN", "uscc", "")
+    assert net.ledger.state.get(member_key(NEWCOMER)) is None
+    assert NEWCOMER not in net.ledger.state.get(role_key("department"))
+
+
+@pytest.mark.parametrize("gone", ["contract", "method"])
+def test_failed_action_gone_from_the_build(net, monkeypatch, gone):
+    """A proposal for calendar.set_year is made and voted on under a build that has it; the
+    deciding vote runs under one without the calendar contract, or without that method (say,
+    after an upgrade). The vote commits, the proposal fails with ACTION_UNAVAILABLE (field
+    action, no article: a fault of the build, not of a rule), and no calendar year is written."""
+    args = {"year": 2027, "holidays": ["2027-01-01"], "workdays": [], "source": "国办发明电〔2026〕N号"}
+    pid = propose(net, "calendar", "set_year", args)
+    for voter in (JINGXIN, BIANBAN):
+        assert vote(net, pid, voter).ok
+    contracts = net.ledger.machine.contracts  # the registry the node executes blocks with
+    if gone == "contract":
+        monkeypatch.delitem(contracts, "calendar")
+    else:
+        calendar = contracts["calendar"]
+        methods = {name: m for name, m in calendar.methods.items() if name != "set_year"}
+        monkeypatch.setitem(contracts, "calendar", dataclasses.replace(calendar, methods=methods))
+
+    deciding = vote(net, pid, CAIZHENG)
+    assert deciding.ok
+    assert deciding.events == (("voted", {"id": pid, "voter": CAIZHENG, "approve": True}),
+                               ("proposal_failed", {"id": pid, "code": "ACTION_UNAVAILABLE"}))
+    outcome = proposal(net, pid)["outcome"]
+    assert (proposal(net, pid)["status"], outcome["code"], outcome["field"], outcome["article"]) == (
+        "failed", "ACTION_UNAVAILABLE", "action", "")
+    assert "calendar" in outcome["message"]
+    assert net.ledger.state.get("calendar/year/2027") is None
 
 
 def test_actions_that_would_lock_governance_out_fail(net):

@@ -164,7 +164,8 @@ def test_invalid_deadline_spilling_into_2027():
     caller's article, rather than guessed from weekdays."""
     assert workdays.add_working_days(VIEW, D(2026, 12, 30), 1) == D(2026, 12, 31)
     error = not_covered(workdays.add_working_days, VIEW, D(2026, 12, 30), 2, article=ARTICLE, field="changed")
-    assert (error.details["year"], error.article, error.field) == (2027, ARTICLE, "changed")
+    assert (error.code, error.details["year"], error.article, error.field) == (
+        "CALENDAR_NOT_COVERED", 2027, ARTICLE, "changed")
     error = not_covered(workdays.add_working_days, VIEW, D(2026, 12, 15), 15, article=ARTICLE)
     assert error.details["year"] == 2027
     assert not_covered(workdays.is_working_day, VIEW, D(2027, 1, 4)).details["year"] == 2027

@@ -48,6 +48,10 @@ from contracts.catalog.keys import (
 ARTICLE_DUTY = "000:第九条"
 ARTICLE_SHARE = "002:第十六条"
 ARTICLE_SINGLE_SOURCE = "000:第七条"
+ARTICLE_CATALOG_GUIDE = "002:第六条"
+"""政务信息资源实行目录管理 … 目录编制指南: a resource code has the guide's structure (类/项/目/细目)."""
+ARTICLE_OWN_CATALOG = "002:第九条"
+"""政务部门负责编制、维护和管理本部门信息资源目录: a department catalogs its own resources only."""
 
 RESOURCE_CODE = r"[1-3][0-9]{5}[0-9A-Z]{0,12}/[0-9]{1,12}"
 """信息资源代码: 前段码 (类 1 digit, 项 2, 目 3, 细目 optional) / 后段码 (顺序码)."""
@@ -112,14 +116,16 @@ def _check_rules(view: StateView, call: Call) -> tuple[dict[str, Any] | None, li
     prefix = a["class"] + a["item"] + a["category"] + a.get("subcategory", "")
     if code.split("/")[0] != prefix:
         raise refuse("CATALOG_CODE_CLASS_MISMATCH",
-                     f"资源代码 {code} does not begin with its 分类 (类/项/目/细目) {prefix}", field="resource_code")
+                     f"资源代码 {code} does not begin with its 分类 (类/项/目/细目) {prefix}",
+                     article=ARTICLE_CATALOG_GUIDE, field="resource_code")
     if a["provider_code"] != call.sender:
         raise refuse("CATALOG_PROVIDER_MISMATCH", "a department publishes only its own resources (提供方代码)",
-                     field="provider_code")
+                     article=ARTICLE_OWN_CATALOG, field="provider_code")
     existing = view.get(entry_key(code))
     owner = None if existing is None else existing["signer"]
     if owner is not None and owner != call.sender:
-        raise refuse("CATALOG_CODE_TAKEN", f"资源代码 {code} belongs to {owner}", field="resource_code", owner=owner)
+        raise refuse("CATALOG_CODE_TAKEN", f"资源代码 {code} belongs to {owner}", article=ARTICLE_OWN_CATALOG,
+                     field="resource_code", owner=owner)
     if a["share_type"] == "conditional" and not a.get("share_condition", "").strip():
         raise refuse("CATALOG_SHARE_CONDITION_MISSING", "有条件共享 must state its 共享条件",
                      article=ARTICLE_SHARE, field="share_condition")
@@ -236,7 +242,7 @@ def approve_note(view: StateView, call: Call) -> Effects:
     member = view.get(member_key(a["department"]))
     if member is None or not set(duty.OWNER_ROLES) & set(member["roles"]):
         raise refuse("CATALOG_DEPARTMENT_UNKNOWN", f"{a['department']} is not a department or district",
-                     field="department")
+                     article=ARTICLE_DUTY, field="department")
     note = {"department": a["department"], "note_id": a["note_id"], "text": a["text"], "approved_by": call.sender,
             "height": call.ctx.height, "time": call.ctx.time, "tx_id": call.ctx.tx_id}
     return Effects({key: note}, [("catalog_note_approved", {"uscc": a["department"], "note_id": a["note_id"]})])

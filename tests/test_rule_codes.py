@@ -1,0 +1,373 @@
+"""Every rule traceable: each refusal code, the seed article it names, and a test that triggers it.
+
+:data:`CODES` is the registry. It lists every code a transaction can be refused with —
+``refuse("CODE", ...)`` and ``RuleViolation("CODE", ...)`` in the contracts, and the code
+the chain records for a faulting contract (``CONTRACT_FAULT``, ``chain/execution.py``) —
+with the article its refusal names and a test that triggers it. The tests read the source
+with :mod:`ast` and show that
+
+* the registry holds exactly the codes the source refuses with: a new code needs an entry,
+  and an entry for a code nothing refuses with any more is stale;
+* every place refusing with a code names the registry's article — a literal or a module
+  constant; a helper refusing on its caller's behalf passes the caller's article on
+  (:class:`PassedOn`), and its callers name one;
+* the named test exists and says the code (as text or a name, outside its docstring);
+
+and :func:`test_a_wrong_registry_is_caught` shows each check failing on a wrong entry.
+
+A refusal names an article when the article states its rule: the four bodies decide jointly
+(000:第五条), 编办 approves duty items (000:第五条(二)), a department's catalog is its own,
+has the guide's codes and says what the articles ask, and a note is the consent for a
+department's entry (000:第九条, 002:第六、九、十六条). ``NO_ARTICLE`` is on purpose where
+no article states the rule: the chain's own machinery (keys, the build, parameter and
+method names, the calendar's data, a contract fault), a call that would change nothing,
+and a call naming a proposal, member or related resource that is not there.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from contracts.registry import Registry
+
+ROOT = Path(__file__).resolve().parents[1]
+SCANNED = ("contracts", "chain", "node")
+"""The folders whose refusals are listed (only contracts refuse; the chain records their refusals)."""
+
+NO_ARTICLE = ""
+"""No seed article supports the rule: on purpose, never by omission."""
+
+
+@dataclass(frozen=True)
+class PassedOn:
+    """The refusal names whatever article its caller passes in: ``expr`` is the expression
+    the source passes on (``self.article``, a parameter's ``p.article``)."""
+
+    expr: str
+
+
+Article = str | PassedOn
+
+ARTICLE = re.compile(r"00[0-4]:第[一二三四五六七八九十]+条(\([一二三四五六七八九十]+\))?")
+"""``<seed file's 3-digit prefix>:第N条``, optionally with its item, e.g. ``000:第五条(二)``."""
+
+GOV, GOV_DUTY = "000:第五条", "000:第五条(二)"
+NOTE, OWN, GUIDE, SHARE = "000:第九条", "002:第九条", "002:第六条", "002:第十六条"
+
+T_CATALOG = "tests/test_catalog.py::"
+T_DUTY = "tests/test_duty.py::test_invalid_duty_changes_are_refused_with_their_rule"
+T_GOV = "tests/test_governance.py::"
+T_KEYS = "tests/test_ledger.py::test_key_rules"
+T_WORKDAYS = "tests/test_workdays.py::"
+T_ENTRIES = T_CATALOG + "test_invalid_entries_are_refused_with_their_rule"
+T_VOTES = T_GOV + "test_votes_count_once_and_only_from_approvers"
+
+CODES: dict[str, tuple[Article, str]] = {
+    # identity: keys are the chain's machinery; a member named must (not) exist — no article says so
+    "KEY_INVALID": (NO_ARTICLE, T_KEYS),
+    "KEY_EXISTS": (NO_ARTICLE, T_KEYS),
+    "KEY_NOT_ACTIVE": (NO_ARTICLE, T_KEYS),
+    "KEY_LAST_ACTIVE": (NO_ARTICLE, T_KEYS),
+    "MEMBER_UNKNOWN": (NO_ARTICLE, T_GOV + "test_failed_actions_naming_no_member"),
+    "MEMBER_REMOVED": (NO_ARTICLE, T_GOV + "test_remove_member_keeps_the_record_and_closes_the_door"),
+    "MEMBER_EXISTS": (NO_ARTICLE, T_GOV + "test_failed_action_is_recorded_and_the_vote_commits"),
+    "ROLES_UNCHANGED": (NO_ARTICLE, T_GOV + "test_set_roles_changes_what_a_member_may_call_from_the_next_block"),
+    # governance: the four bodies decide jointly (000:第五条 依分工联合施行)
+    "GOVERNANCE_LOCKOUT": (GOV, T_GOV + "test_actions_that_would_lock_governance_out_fail"),
+    "VOTE_NOT_ELIGIBLE": (GOV, T_VOTES),
+    "ALREADY_VOTED": (GOV, T_VOTES),
+    "PROPOSAL_EXPIRED": (GOV, T_GOV + "test_votes_after_expiry_are_refused_and_the_proposal_can_be_closed"),
+    "PROPOSAL_NOT_EXPIRED": (GOV, T_GOV + "test_votes_after_expiry_are_refused_and_the_proposal_can_be_closed"),
+    "PROPOSAL_CLOSED": (GOV, T_GOV + "test_rejected_once_approval_is_impossible"),
+    "POLICY_GOVERNED": (GOV, T_GOV + "test_set_policy_replaces_who_may_call_a_method"),
+    # ... but a proposal, method or parameter that is not there, or a build without the action, is no rule of theirs
+    "PROPOSAL_UNKNOWN": (NO_ARTICLE, T_VOTES),
+    "POLICY_METHOD_UNKNOWN": (NO_ARTICLE, T_GOV + "test_set_policy_replaces_who_may_call_a_method"),
+    "ACTION_UNAVAILABLE": (NO_ARTICLE, T_GOV + "test_failed_action_gone_from_the_build"),
+    "PARAM_UNKNOWN": (NO_ARTICLE, T_GOV + "test_set_param_within_its_declared_range"),
+    "PARAM_OUT_OF_RANGE": (PassedOn("p.article"), T_GOV + "test_set_param_within_its_declared_range"),
+    # anchor: an unchanged digest would be a version saying nothing new
+    "ANCHOR_UNCHANGED": (NO_ARTICLE, "tests/test_ledger.py::test_anchor_versions_refusal_and_nonces"),
+    # duty: 编办 approves the duty items (000:第五条(二))
+    "DUTY_PENDING": (GOV_DUTY, T_DUTY),
+    "DUTY_ITEM_UNKNOWN": (GOV_DUTY, T_DUTY),
+    "DUTY_DEPARTMENT_UNKNOWN": (GOV_DUTY, T_DUTY),
+    "DUTY_NOT_PENDING": (GOV_DUTY, T_DUTY),
+    "DUTY_VERSION_MISMATCH": (GOV_DUTY, T_DUTY),
+    # catalog: a department's own catalog (002:第九条) with the guide's codes (002:第六条), its sharing
+    # attributes (002:第十六条), duty items or a note for it (000:第九条); the rest is bookkeeping
+    "CATALOG_CODE_CLASS_MISMATCH": (GUIDE, T_ENTRIES),
+    "CATALOG_PROVIDER_MISMATCH": (OWN, T_ENTRIES),
+    "CATALOG_CODE_TAKEN": (OWN, T_CATALOG + "test_invalid_codes_taken_and_unchanged_versions"),
+    "CATALOG_SHARE_CONDITION_MISSING": (SHARE, T_ENTRIES),
+    "CATALOG_SHARE_BASIS_MISSING": (SHARE, T_ENTRIES),
+    "CATALOG_OPEN_NOT_SHARED": (SHARE, T_ENTRIES),
+    "CATALOG_DUTY_UNMAPPED": (NOTE, T_ENTRIES),
+    "CATALOG_NOTE_REQUIRED": (NOTE, T_ENTRIES),
+    "CATALOG_NOTE_UNKNOWN": (NOTE, T_CATALOG + "test_an_entry_without_duty_items_needs_an_approved_note"),
+    "CATALOG_NOTE_EXISTS": (NOTE, T_CATALOG + "test_invalid_notes_approved_twice_or_for_no_department"),
+    "CATALOG_DEPARTMENT_UNKNOWN": (NOTE, T_CATALOG + "test_invalid_notes_approved_twice_or_for_no_department"),
+    "CATALOG_DATA_ITEM_DUPLICATE": (NO_ARTICLE, T_ENTRIES),
+    "CATALOG_RELATED_UNKNOWN": (NO_ARTICLE, T_ENTRIES),
+    "CATALOG_UNCHANGED": (NO_ARTICLE, T_CATALOG + "test_invalid_codes_taken_and_unchanged_versions"),
+    # calendar: its data is the chain's machinery; a deadline names its caller's article
+    "CALENDAR_INVALID": (NO_ARTICLE, T_WORKDAYS + "test_invalid_set_year"),
+    "CALENDAR_YEAR_PAST": (NO_ARTICLE, T_WORKDAYS + "test_invalid_set_year_for_a_past_year"),
+    "CALENDAR_NOT_COVERED": (PassedOn("self.article"), T_WORKDAYS + "test_invalid_deadline_spilling_into_2027"),
+    "WORKING_DAYS_INVALID": (PassedOn("article"), T_WORKDAYS + "test_invalid_count_of_working_days"),
+    # the chain: a contract's bug, refused the same way on every node
+    "CONTRACT_FAULT": (NO_ARTICLE,
+                       "tests/test_contract_fault.py::test_a_faulting_call_is_refused_and_the_chain_goes_on"),
+}
+"""Every refusal code: (the article its refusals name, a test that triggers it)."""
+
+FORWARDERS = {("contracts/base.py", "refuse"), ("chain/execution.py", "execute_txs")}
+"""The only places whose code is not written out: they pass on a code made elsewhere."""
+
+WORKING_DAY_HELPERS = ("add_working_days", "is_working_day", "working_days_between")
+"""The calendar helpers that refuse with the article their caller passes."""
+
+
+# --- reading the source ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Site:
+    """One place in the source that refuses a transaction with a code."""
+
+    path: str  # relative to the repository, e.g. contracts/catalog/__init__.py
+    line: int
+    function: str  # the enclosing function, or <module>
+    code: str | None  # None: a code made elsewhere, passed on
+    article: Article
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line} ({self.function})"
+
+
+@lru_cache(maxsize=None)
+def _parsed(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def _module_name(rel: str) -> str:
+    parts = rel.removesuffix(".py").split("/")
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _module_names(tree: ast.Module) -> set[str]:
+    """The names bound at a module's top level (assigned or imported)."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
+def _text(expr: ast.expr, rel: str, tree: ast.Module) -> str | None:
+    """The text ``expr`` stands for: a literal or a module constant; None for anything else."""
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return expr.value
+    if isinstance(expr, ast.Name) and expr.id in _module_names(tree):
+        value = getattr(importlib.import_module(_module_name(rel)), expr.id)
+        assert isinstance(value, str), f"{rel}: {expr.id} is not text"
+        return value
+    return None
+
+
+def _article(expr: ast.expr | None, rel: str, tree: ast.Module) -> Article:
+    if expr is None:
+        return NO_ARTICLE
+    text = _text(expr, rel, tree)
+    return PassedOn(ast.unparse(expr)) if text is None else text
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _callee(call: ast.Call) -> str:
+    f = call.func
+    return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+
+
+def _calls(node: ast.AST, function: str = "<module>"):
+    """Every call below ``node``, with the name of the function it stands in."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.Call):
+            yield function, child
+        inner = child.name if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+        yield from _calls(child, inner)
+
+
+def _refused(expr: ast.expr) -> bool:
+    return (isinstance(expr, ast.Name) and expr.id == "STATUS_REFUSED") or \
+        (isinstance(expr, ast.Constant) and expr.value == "refused")
+
+
+def _site(rel: str, tree: ast.Module, function: str, call: ast.Call) -> Site | None:
+    """The refusal ``call`` makes, if it makes one: ``refuse(code, …, article=…)``,
+    ``RuleViolation(code, …, article=…)`` or ``TxResult(id, STATUS_REFUSED, code, message, article, …)``."""
+    name, args = _callee(call), call.args
+    if name in ("refuse", "RuleViolation") and args:
+        code, article = args[0], _keyword(call, "article")
+    elif name == "TxResult" and len(args) > 1 and _refused(args[1]):
+        code = args[2] if len(args) > 2 else _keyword(call, "code")
+        article = args[4] if len(args) > 4 else _keyword(call, "article")
+    else:
+        return None
+    return Site(rel, call.lineno, function, None if code is None else _text(code, rel, tree),
+                _article(article, rel, tree))
+
+
+@lru_cache(maxsize=None)
+def refusal_sites(root: Path = ROOT) -> tuple[Site, ...]:
+    """Every place in :data:`SCANNED` that refuses a transaction with a code."""
+    sites = []
+    for folder in SCANNED:
+        for path in sorted((root / folder).rglob("*.py")):
+            rel = path.relative_to(root).as_posix()
+            tree = _parsed(path)
+            sites += [s for function, call in _calls(tree) if (s := _site(rel, tree, function, call))]
+    return tuple(sites)
+
+
+def _function(root: Path, test_id: str) -> ast.FunctionDef | str:
+    """The module-level test function ``path::name``, or why there is none."""
+    rel, _, name = test_id.partition("::")
+    path = root / rel
+    if not name or "::" in name or not path.is_file():
+        return f"{test_id} is not a test function of a file under {root.name}"
+    found = [n for n in _parsed(path).body if isinstance(n, ast.FunctionDef) and n.name == name]
+    return found[0] if found else f"{rel} has no function {name}"
+
+
+def mentions(fn: ast.FunctionDef, code: str) -> bool:
+    """Whether ``fn`` (its decorators, defaults and body, not its docstring) says ``code``
+    as text or as a name."""
+    body = fn.body[1:] if ast.get_docstring(fn) is not None else fn.body
+    for node in (*fn.decorator_list, *fn.args.defaults, *body):
+        for n in ast.walk(node):
+            if (isinstance(n, ast.Constant) and n.value == code) or (isinstance(n, ast.Name) and n.id == code) \
+                    or (isinstance(n, ast.Attribute) and n.attr == code):
+                return True
+    return False
+
+
+# --- the checks, as lists of problems ------------------------------------------------------------
+
+
+def coverage_problems(codes: dict[str, tuple[Article, str]], sites) -> list[str]:
+    refused = {s.code: s for s in sites if s.code is not None}
+    unlisted = [f"{code} is refused at {refused[code]} but has no entry in CODES"
+                for code in sorted(set(refused) - set(codes))]
+    return unlisted + [f"CODES lists {code}, which nothing refuses with" for code in sorted(set(codes) - set(refused))]
+
+
+def article_problems(codes: dict[str, tuple[Article, str]], sites) -> list[str]:
+    return [f"{s} refuses {s.code} naming {s.article!r}; CODES says {codes[s.code][0]!r}"
+            for s in sites if s.code in codes and s.article != codes[s.code][0]]
+
+
+def trigger_problems(codes: dict[str, tuple[Article, str]], root: Path = ROOT) -> list[str]:
+    problems = []
+    for code, (_, test_id) in sorted(codes.items()):
+        fn = _function(root, test_id)
+        if isinstance(fn, str):
+            problems.append(f"{code}: {fn}")
+        elif not mentions(fn, code):
+            problems.append(f"{code}: {test_id} does not say {code} outside its docstring")
+    return problems
+
+
+# --- the tests -----------------------------------------------------------------------------------
+
+
+def test_the_registry_holds_exactly_the_codes_refused_with():
+    """(a) A code the source refuses with and CODES lacks fails, and so does a stale entry."""
+    assert coverage_problems(CODES, refusal_sites()) == []
+
+
+def test_every_refusal_names_the_registrys_article():
+    """(b) Each place refusing with a code names the article CODES gives it (all places of a code agree)."""
+    assert article_problems(CODES, refusal_sites()) == []
+
+
+def test_every_code_is_said_by_the_test_that_triggers_it():
+    """(c) The test named for each code exists and says the code."""
+    assert trigger_problems(CODES) == []
+
+
+def test_codes_are_written_out_except_where_passed_on():
+    """A code made at run time could escape the registry: only the known forwarders pass one on."""
+    assert {(s.path, s.function) for s in refusal_sites() if s.code is None} == FORWARDERS
+
+
+def test_articles_cite_a_seed_and_passed_on_ones_are_named_by_callers():
+    """Every article is ``<seed>:第N条``; the callers of the calendar helpers name a seed
+    article for the deadline they count, and every contract parameter's article (named by
+    PARAM_OUT_OF_RANGE) is one or none."""
+    for code, (article, _) in CODES.items():
+        assert isinstance(article, PassedOn) or article == NO_ARTICLE or ARTICLE.fullmatch(article), code
+    callers = 0
+    for path in sorted((ROOT / "contracts").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel == "contracts/workdays.py":
+            continue
+        tree = _parsed(path)
+        for _, call in _calls(tree):
+            if _callee(call) in WORKING_DAY_HELPERS:
+                callers += 1
+                article = _article(_keyword(call, "article"), rel, tree)
+                assert isinstance(article, str) and ARTICLE.fullmatch(article), f"{rel}:{call.lineno}"
+    assert callers, "no contract counts working days: the calendar's PassedOn entries may go"
+    for p in Registry().params().values():
+        assert p.article == NO_ARTICLE or ARTICLE.fullmatch(p.article), p.qualified
+
+
+def _says_a_code_in_its_docstring_only():
+    """KEY_LAST_ACTIVE is named here, in the docstring only (for the self-check below)."""
+
+
+def test_a_wrong_registry_is_caught():
+    """Each check fails on a wrong entry: a missing or stale code, another article, another
+    expression passed on, a test that does not exist, one that does not say the code, one that
+    says it only in its docstring."""
+    sites = refusal_sites()
+    taken = next(s for s in sites if s.code == "CATALOG_CODE_TAKEN")
+    missing = {k: v for k, v in CODES.items() if k != "CATALOG_CODE_TAKEN"}
+    assert f"CATALOG_CODE_TAKEN is refused at {taken} but has no entry in CODES" in coverage_problems(missing, sites)
+    stale = {**CODES, "CATALOG_DELETED": (NO_ARTICLE, T_ENTRIES)}
+    assert "CODES lists CATALOG_DELETED, which nothing refuses with" in coverage_problems(stale, sites)
+
+    def wrong(code: str, article: Article) -> list[str]:
+        """The article problems of CODES with ``code``'s article replaced, about ``code``."""
+        return [p for p in article_problems({**CODES, code: (article, CODES[code][1])}, sites) if f" {code} " in p]
+
+    assert wrong("CATALOG_CODE_TAKEN", SHARE) == [
+        f"{taken} refuses CATALOG_CODE_TAKEN naming '002:第九条'; CODES says '002:第十六条'"]
+    assert len(wrong("KEY_LAST_ACTIVE", GOV)) == 1
+    assert len(wrong("CALENDAR_NOT_COVERED", PassedOn("article"))) == 1
+    lockouts = [s for s in sites if s.code == "GOVERNANCE_LOCKOUT"]
+    assert len(lockouts) > 1 and len(wrong("GOVERNANCE_LOCKOUT", NO_ARTICLE)) == len(lockouts)  # each place
+
+    for test_id, says in [
+        ("tests/test_catalog.py::test_no_such_test", "tests/test_catalog.py has no function test_no_such_test"),
+        ("tests/test_no_such_file.py::test_x", "is not a test function"),
+        (T_KEYS, "does not say MEMBER_UNKNOWN"),
+        ("tests/test_rule_codes.py::_says_a_code_in_its_docstring_only", "does not say MEMBER_UNKNOWN"),
+    ]:
+        [problem] = trigger_problems({"MEMBER_UNKNOWN": (NO_ARTICLE, test_id)})
+        assert says in problem, problem
+    assert trigger_problems({"KEY_LAST_ACTIVE": (NO_ARTICLE, "tests/test_rule_codes.py::"
+                                              "_says_a_code_in_its_docstring_only")}) != []
+    assert trigger_problems({"KEY_LAST_ACTIVE": (NO_ARTICLE, T_KEYS)}) == []
