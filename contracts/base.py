@@ -93,6 +93,17 @@ class Query:
         return self.fn(reader, **args)
 
 
+def page(reader: Any, prefix: str, after: str = "", limit: int = 100) -> list[tuple[str, Any]]:
+    """One page of a listing: the current records under ``prefix`` whose key's rest comes after
+    ``after`` (the cursor a previous page ended on), at most ``limit``, as ``(rest of the key, value)``."""
+    return [(k[len(prefix):], v) for k, v in reader.keys(prefix, after=prefix + after if after else "", limit=limit)]
+
+
+def next_cursor(rows: list[Any], limit: int, last: Any) -> Any:
+    """The cursor of the page after ``rows``: ``last`` when the page is full, else None (no more)."""
+    return last if rows and len(rows) == limit else None
+
+
 @dataclass(frozen=True)
 class Param:
     """A contract parameter: a chain-wide integer set in genesis, changed by governance.

@@ -682,3 +682,20 @@ def test_unexpected_fault_answers_internal_without_its_traceback(chain: Chain, m
     body = assert_error(response, 500, "INTERNAL")
     assert "boom" not in response.text and body["details"] == {}
     assert [r.exc_info[0] for r in caplog.records if r.name == "mulu.api"] == [struct.error]
+
+
+def test_anchored_documents_listed_with_every_version(chain: Chain):
+    """A member's anchored documents are listed by id, and one document shows its latest
+    version and every version with its digest, so a file can be checked against them."""
+    edu = chain.member(EDU)
+    for text in ("职责目录 v1", "职责目录 v2"):
+        chain.client.submit_batch([edu.sign("anchor", "put", anchor_args(text=text)).to_bytes()])
+        chain.commit()
+    chain.client.submit_batch([edu.sign("anchor", "put", anchor_args("sanding-2026", "三定")).to_bytes()])
+    chain.commit()
+    listing = chain.http.get(f"/v1/anchors/{edu.sender}").json()
+    assert [(d["doc_id"], d["version"]) for d in listing["documents"]] == [("duty-catalog", 2), ("sanding-2026", 1)]
+    doc = chain.http.get(f"/v1/anchors/{edu.sender}/duty-catalog").json()
+    assert doc["current"]["digest"] == digest("职责目录 v2").hex()
+    assert [v["digest"] for v in doc["versions"]] == [digest("职责目录 v1").hex(), digest("职责目录 v2").hex()]
+    assert_error(chain.http.get(f"/v1/anchors/{edu.sender}/nothing"), 404, "DOCUMENT_NOT_FOUND")

@@ -27,6 +27,7 @@ from chain.execution import Overlay, TxContext
 from chain.genesis import Genesis
 from chain.tx import make_tx
 from contracts import workdays
+from contracts.workdays import keys as calendar_keys, queries as calendar_queries
 from contracts.base import Call
 from contracts.registry import Registry
 from node.calendar_source import calendar_section, package_source
@@ -62,11 +63,11 @@ def test_package_section_covers_2004_to_2026():
     """The package covers 2004–2026; its version is recorded as the source."""
     assert list(SECTION["years"]) == [str(y) for y in range(2004, 2027)]
     assert SECTION["source"] == package_source() == f"chinesecalendar {chinese_calendar.__version__}"
-    assert workdays.covered_years(_Keys(VIEW)) == list(range(2004, 2027))
-    record = workdays.year_record(VIEW, 2025)
+    assert calendar_queries.covered_years(_Keys(VIEW)) == list(range(2004, 2027))
+    record = calendar_queries.year_record(VIEW, 2025)
     assert set(record) == {"year", "holidays", "workdays", "source"}
     assert record["year"] == 2025 and record["source"] == SECTION["source"]
-    assert workdays.year_record(VIEW, 2027) is None and workdays.year_record(VIEW, 2003) is None
+    assert calendar_queries.year_record(VIEW, 2027) is None and calendar_queries.year_record(VIEW, 2003) is None
 
 
 def test_invalid_section_for_a_year_the_package_lacks():
@@ -99,7 +100,7 @@ def test_contracts_never_import_the_package():
 def test_2025_spring_festival_and_national_day():
     """国办发明电〔2024〕12号: 春节 1月28日–2月4日, 1月26日(周日)、2月8日(周六)上班;
     国庆、中秋 10月1日–8日, 9月28日(周日)、10月11日(周六)上班."""
-    record = workdays.year_record(VIEW, 2025)
+    record = calendar_queries.year_record(VIEW, 2025)
     spring = [f"2025-{d}" for d in ("01-28", "01-29", "01-30", "01-31", "02-01", "02-02", "02-03", "02-04")]
     national = [f"2025-10-0{d}" for d in range(1, 9)]
     assert set(spring + national) <= set(record["holidays"])
@@ -114,7 +115,7 @@ def test_2025_spring_festival_and_national_day():
 def test_2026_schedule_as_the_package_has_it():
     """2026: 春节 2月15日–23日 with 2月14日、2月28日(周六)上班; 国庆 10月1日–7日 with
     9月20日(周日)、10月10日(周六)上班; 元旦 1月1日–3日 with 1月4日(周日)上班."""
-    record = workdays.year_record(VIEW, 2026)
+    record = calendar_queries.year_record(VIEW, 2026)
     assert record["workdays"] == ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20",
                                   "2026-10-10"]
     assert {f"2026-02-{d}" for d in range(15, 24)} <= set(record["holidays"])
@@ -184,7 +185,7 @@ def test_no_calendar_section_covers_nothing(net):
     doc = copy.deepcopy(net.genesis.doc)
     del doc["calendar"]
     writes = Registry().genesis_writes(Genesis.from_doc(doc))
-    assert not [k for k in writes if k.startswith(workdays.PREFIX)]
+    assert not [k for k in writes if k.startswith(calendar_keys.PREFIX)]
     assert not_covered(workdays.add_working_days, writes, D(2025, 3, 7), 1).details["year"] == 2025
 
 
@@ -290,7 +291,7 @@ def test_ledger_state_holds_the_calendar_after_genesis(net):
     """init_home writes the package's calendar into genesis; the chain's state holds every year."""
     assert net.genesis.doc["calendar"] == SECTION
     state = net.ledger.state
-    assert workdays.covered_years(state) == list(range(2004, 2027))
+    assert calendar_queries.covered_years(state) == list(range(2004, 2027))
     assert state.get("calendar/year/2025") == VIEW["calendar/year/2025"]
     assert workdays.add_working_days(state, workdays.china_date(GENESIS_TIME), 1) == D(2026, 1, 4)  # Sun make-up
 
@@ -301,7 +302,7 @@ def test_invalid_set_year_at_the_door(net):
     raw = net.tx(OFFICE, "calendar", "set_year", args, nonce=net.nonces[OFFICE] + 1).to_bytes()
     error = net.refused_at_door(raw)
     assert error.code == "TX_GOVERNED_ONLY"
-    assert workdays.year_record(net.ledger.state, 2027) is None
+    assert calendar_queries.year_record(net.ledger.state, 2027) is None
 
 
 def _set_year(net, view, **args):

@@ -13,6 +13,7 @@ from chain.errors import NotFound
 from chain.state import StateReader
 from contracts import duty
 from contracts.args import Bool, Int, Str, Uscc
+from contracts.base import next_cursor, page
 from contracts.duty.queries import linked
 from contracts.catalog import contract, diff, update_status
 from contracts.catalog.keys import (
@@ -27,11 +28,6 @@ LIMIT = Int(min=1, max=1000, required=False)
 AFTER_TEXT = Str(min_len=0, max_len=512, required=False)
 CODE = Str(max_len=64)
 HEIGHT = Int(min=0, required=False)
-
-
-def _page(rows: list[Any], limit: int, cursor: Any) -> Any:
-    """The cursor of the next page: the last row's, when the page is full."""
-    return cursor if len(rows) == limit and rows else None
 
 
 def _not_found(code: str, what: str = "", **details: Any) -> NotFound:
@@ -76,18 +72,17 @@ def changes(reader: StateReader, code: str, from_version: int, to_version: int) 
 def entries(reader: StateReader, department: str, after: str = "", limit: int = 100) -> dict[str, Any]:
     """A department's entries (current versions) by 资源代码; page with ``after`` (a code)."""
     prefix = dept_prefix(department)
-    codes = [k[len(prefix):] for k, _ in reader.keys(prefix, after=prefix + after if after else "", limit=limit)]
+    codes = [code for code, _ in page(reader, prefix, after, limit)]
     rows = [reader.get(entry_key(c)) for c in codes]
-    return {"department": department, "entries": rows, "next": _page(codes, limit, codes[-1] if codes else None)}
+    return {"department": department, "entries": rows, "next": next_cursor(codes, limit, codes[-1] if codes else None)}
 
 
 @contract.query(args={"after": AFTER_TEXT, "limit": LIMIT})
 def overlaps(reader: StateReader, after: str = "", limit: int = 100) -> dict[str, Any]:
     """一数一源: entries declaring data items another department already provides, each item with
     that department and how many of its entries declare it; page with ``after`` (a code)."""
-    rows = [{"resource_code": k[len(OVERLAP):], "overlaps": v}
-            for k, v in reader.keys(OVERLAP, after=OVERLAP + after if after else "", limit=limit)]
-    return {"overlaps": rows, "next": _page(rows, limit, rows[-1]["resource_code"] if rows else None)}
+    rows = [{"resource_code": code, "overlaps": v} for code, v in page(reader, OVERLAP, after, limit)]
+    return {"overlaps": rows, "next": next_cursor(rows, limit, rows[-1]["resource_code"] if rows else None)}
 
 
 @contract.query(args={"item": Str(max_len=100), "limit": LIMIT})
@@ -115,14 +110,14 @@ def declared_by(reader: StateReader, item: str, provider: str, after: str = "", 
     name = item.strip()
     prefix = dept_prefix(provider)
     codes = []
-    for key, _ in reader.keys(prefix, after=prefix + after if after else "", limit=100_000):
-        record = reader.get(entry_key(key[len(prefix):]))
+    for code, _ in page(reader, prefix, after, limit=100_000):
+        record = reader.get(entry_key(code))
         if record is not None and any(i["name"] == name for i in record["entry"]["data_items"]):
             codes.append(record["resource_code"])
             if len(codes) == limit:
                 break
     return {"item": name, "provider": provider, "resource_codes": codes,
-            "next": _page(codes, limit, codes[-1] if codes else None)}
+            "next": next_cursor(codes, limit, codes[-1] if codes else None)}
 
 
 @contract.query(args={"now": Int(min=0), "include_due": Bool(required=False), "after": AFTER_TEXT, "limit": LIMIT})
@@ -137,4 +132,4 @@ def overdue(reader: StateReader, now: int, include_due: bool = False, after: str
         row = update_status(reader, department, now)
         if row is not None and (include_due or row["status"] != "due"):
             rows.append(row)
-    return {"departments": rows, "next": _page(departments, limit, departments[-1] if departments else None)}
+    return {"departments": rows, "next": next_cursor(departments, limit, departments[-1] if departments else None)}

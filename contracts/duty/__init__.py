@@ -25,7 +25,7 @@ from typing import Any
 
 from chain.execution import Effects, StateView
 from contracts.args import Bool, Int, Str, Uscc
-from contracts.base import Call, Contract, refuse
+from contracts.base import Call, Contract, page, refuse
 from contracts.duty.keys import CHANGED, approved_key, changed_key, item_key
 from contracts.identity import member_key
 
@@ -142,7 +142,7 @@ def return_item(view: StateView, call: Call) -> Effects:
 
 def changed_departments(reader: Any, *, after: str = "", limit: int = 100) -> list[str]:
     """Departments with an approved duty change, by uscc after ``after`` (at most ``limit``)."""
-    return [k[len(CHANGED):] for k, _ in reader.keys(CHANGED, after=CHANGED + after if after else "", limit=limit)]
+    return [code for code, _ in page(reader, CHANGED, after, limit)]
 
 
 from contracts.duty import queries  # noqa: E402,F401 - registers the queries on the contract

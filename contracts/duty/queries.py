@@ -7,6 +7,7 @@ from typing import Any
 from chain.errors import NotFound
 from chain.state import StateReader, Version
 from contracts.args import Int, Str, Uscc
+from contracts.base import next_cursor, page
 from contracts.duty import ITEM_ID, approved_version, contract
 from contracts.duty.keys import item_key, items_prefix
 
@@ -22,9 +23,8 @@ def _not_found(department: str, item_id: str) -> NotFound:
 @contract.query(args={"department": Uscc(), "after": Str(min_len=0, max_len=64, required=False), "limit": LIMIT})
 def items(reader: StateReader, department: str, after: str = "", limit: int = 100) -> dict[str, Any]:
     """A department's duty items (职责事项): each one's latest version; page with ``after`` (an item id)."""
-    prefix = items_prefix(department)
-    rows = [v for _, v in reader.keys(prefix, after=prefix + after if after else "", limit=limit)]
-    return {"uscc": department, "items": rows, "next": rows[-1]["item_id"] if len(rows) == limit else None}
+    rows = [v for _, v in page(reader, items_prefix(department), after, limit)]
+    return {"uscc": department, "items": rows, "next": next_cursor(rows, limit, rows[-1]["item_id"] if rows else None)}
 
 
 @contract.query(args={"department": Uscc(), "item_id": ITEM})

@@ -11,11 +11,14 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Query
 
-from contracts import governance, identity, workdays
+from contracts.anchor import queries as anchor_queries
 from contracts.catalog import queries as catalog_queries
 from contracts.duty import queries as duty_queries
+from contracts.governance import queries as governance_queries
+from contracts.identity import queries as identity_queries
+from contracts.workdays import queries as calendar_queries
 from node.api.common import MAX_INT, NodeDep, answer, check_height
-from node.api.schemas import (CalendarYearPublic, CalendarYearsPublic, CatalogDiffPublic, CatalogEntriesPublic,
+from node.api.schemas import (CalendarYearPublic, DocumentPublic, DocumentsPublic, CalendarYearsPublic, CatalogDiffPublic, CatalogEntriesPublic,
                               CatalogEntryStatePublic, CatalogVersionsPublic, DeclaredByPublic,
                               DutyItemsPublic, DutyItemStatePublic, DutyVersionsPublic, MemberPublic,
                               MembersPublic, OverduePublic, OverlapsPublic, ProposalPublic, ProposalsPublic,
@@ -31,13 +34,29 @@ LIMIT = Query(100, ge=1, le=1000)
 @router.get("/members", response_model=MembersPublic, tags=["members"])
 def list_members(node: NodeDep, after: str = Query("", max_length=18), limit: int = LIMIT) -> Any:
     """Members (departments, districts, authorities), by 统一社会信用代码; page with ``after``."""
-    return answer(identity.members(node.ledger.state, after=after, limit=limit))
+    return answer(identity_queries.members(node.ledger.state, after=after, limit=limit))
 
 
 @router.get("/members/{code}", response_model=MemberPublic, tags=["members"])
 def get_member(code: str, node: NodeDep) -> Any:
     """A member with its roles and keys, and the nonce its next transaction must carry."""
-    return {**answer(identity.member(node.ledger.state, uscc=code)), "next_nonce": node.app.next_nonce(code)}
+    return {**answer(identity_queries.member(node.ledger.state, uscc=code)), "next_nonce": node.app.next_nonce(code)}
+
+
+# --- anchored documents --------------------------------------------------------------------------
+
+
+@router.get("/anchors/{code}", response_model=DocumentsPublic, tags=["documents"])
+def list_documents(code: str, node: NodeDep, after: str = Query("", max_length=128), limit: int = LIMIT) -> Any:
+    """A member's anchored documents (文件存证), latest versions, by document id; page with ``after``."""
+    return answer(anchor_queries.documents(node.ledger.state, uscc=code, after=after, limit=limit))
+
+
+@router.get("/anchors/{code}/{doc_id:path}", response_model=DocumentPublic, tags=["documents"])
+def get_document(code: str, doc_id: str, node: NodeDep) -> Any:
+    """One anchored document: its latest version and every version, oldest first (check a file's
+    digest against them)."""
+    return answer(anchor_queries.document(node.ledger.state, uscc=code, doc_id=doc_id))
 
 
 # --- duty catalog --------------------------------------------------------------------------------
@@ -135,22 +154,22 @@ def list_overdue(node: NodeDep, include_due: bool = False, after: str = Query(""
 def list_proposals(node: NodeDep, status: str | None = Query(None, pattern="^(open|approved|rejected|expired|failed)$"),
                    after: str = Query("", max_length=64), limit: int = LIMIT) -> Any:
     """Governance proposals with their votes and status (``open``, ``approved``, ``failed``...)."""
-    return answer(governance.proposals(node.ledger.state, status=status, after=after, limit=limit))
+    return answer(governance_queries.proposals(node.ledger.state, status=status, after=after, limit=limit))
 
 
 @router.get("/governance/proposals/{proposal_id}", response_model=ProposalPublic, tags=["governance"])
 def get_proposal(proposal_id: str, node: NodeDep) -> Any:
     """One proposal with its votes, status and outcome."""
-    return answer(governance.proposal(node.ledger.state, proposal_id=proposal_id))
+    return answer(governance_queries.proposal(node.ledger.state, proposal_id=proposal_id))
 
 
 @router.get("/calendar", response_model=CalendarYearsPublic, tags=["calendar"])
 def calendar_years(node: NodeDep) -> Any:
     """The years the chain's working-day calendar covers (deadlines elsewhere are refused)."""
-    return workdays.years(node.ledger.state)
+    return calendar_queries.years(node.ledger.state)
 
 
 @router.get("/calendar/{year}", response_model=CalendarYearPublic, tags=["calendar"])
 def calendar_year(node: NodeDep, year: int = Path(..., ge=0, le=9999)) -> Any:
     """One year's statutory holidays and 调休 make-up workdays, as chain data."""
-    return workdays.year(node.ledger.state, year)
+    return calendar_queries.year(node.ledger.state, year)

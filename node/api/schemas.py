@@ -129,6 +129,26 @@ class MembersPublic(BaseModel):
     next: str | None
 
 
+class AnchoredPublic(Open):
+    doc_id: str
+    kind: str
+    digest: str
+    version: int
+
+
+class DocumentsPublic(BaseModel):
+    uscc: str
+    documents: list[AnchoredPublic]
+    next: str | None
+
+
+class DocumentPublic(BaseModel):
+    uscc: str
+    doc_id: str
+    current: AnchoredPublic
+    versions: list[AnchoredPublic]
+
+
 class DutyItemPublic(Open):
     uscc: str
     item_id: str

@@ -23,13 +23,9 @@ Policies are data too: which roles may call each non-governed method
 (``null`` = any member), from the method's code default, the genesis section
 ``"policies": {"contract.method": [...] | null}``, then governance.
 
-State::
-
-    governance/rules                 {"approvers": [...], "threshold": k}
-    governance/policy/<contract.method>  {"roles": [...] | None}
-    governance/proposal/<id>         id = hex of the proposing tx id; see :func:`propose`
-    idx/governance/status/<status>/<id>  derived: the proposals in each status
-    params/governance.vote_expiry_ms
+The state layout is :mod:`contracts.governance.keys` (and the parameter
+``params/governance.vote_expiry_ms``); the read-only queries are
+:mod:`contracts.governance.queries`.
 """
 
 from __future__ import annotations
@@ -38,14 +34,14 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Protocol
 
-from chain.errors import (ArgsInvalid, ContractUnknown, GenesisInvalid, MethodUnknown, NotFound, RuleViolation,
-                          TxRejected)
+from chain.errors import ArgsInvalid, ContractUnknown, GenesisInvalid, MethodUnknown, RuleViolation, TxRejected
 from chain.execution import Effects, Overlay, StateView
 from chain.genesis import Genesis
 from chain.tx import Transaction
 from contracts import identity
-from contracts.args import Bool, Int, Obj, OneOf, Spec, Str, check_args
+from contracts.args import Bool, Int, Obj, Spec, Str, check_args
 from contracts.base import Call, Contract, Method, Param, param, refuse
+from contracts.governance.keys import RULES_KEY, policy_key, proposal_key, status_key
 from contracts.identity import RoleList, ordered_roles
 
 ARTICLE = "000:第五条"
@@ -56,7 +52,6 @@ DEFAULT_APPROVERS = ("review_authority", "duty_authority", "finance_authority", 
 
 OPEN, APPROVED, REJECTED, EXPIRED, FAILED = "open", "approved", "rejected", "expired", "failed"
 
-RULES_KEY = "governance/rules"
 DAY_MS = 24 * 60 * 60 * 1000
 PROPOSAL_ID = r"[0-9a-f]{64}"
 QUALIFIED = r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*"
@@ -84,27 +79,10 @@ class GovernanceCall(Call):
     methods: Methods
 
 
-PROPOSAL = "governance/proposal/"
-BY_STATUS = "idx/governance/status/"
-
-
-def proposal_key(proposal_id: str) -> str:
-    return PROPOSAL + proposal_id
-
-
-def status_key(status: str, proposal_id: str) -> str:
-    """Derived index: the proposals in each status, to list them without reading the others."""
-    return f"{BY_STATUS}{status}/{proposal_id}"
-
-
 def _closing(writes: dict[str, Any], pid: str, status: str) -> None:
     """Move proposal ``pid`` from the open ones to those in ``status`` in the status index."""
     writes[status_key(OPEN, pid)] = None
     writes[status_key(status, pid)] = True
-
-
-def policy_key(qualified: str) -> str:
-    return f"governance/policy/{qualified}"
 
 
 def majority(n: int) -> int:
@@ -413,30 +391,4 @@ def set_policy(view: StateView, call: GovernanceCall) -> Effects:
                                     "after": record["roles"]})])
 
 
-# --- queries ---------------------------------------------------------------------------------------
-
-STATUSES = (OPEN, APPROVED, REJECTED, EXPIRED, FAILED)
-
-
-@contract.query(args={"status": OneOf(STATUSES, required=False),
-                      "after": Str(min_len=0, max_len=64, required=False),
-                      "limit": Int(min=1, max=1000, required=False)})
-def proposals(reader: Any, status: str | None = None, after: str = "", limit: int = 100) -> dict[str, Any]:
-    """Proposals with their votes and status, by id; only those in ``status`` when given (from the
-    status index); page with ``after`` (an id)."""
-    if status is None:
-        rows = [v for _, v in reader.keys(PROPOSAL, after=PROPOSAL + after if after else "", limit=limit)]
-    else:
-        prefix = f"{BY_STATUS}{status}/"
-        ids = [k[len(prefix):] for k, _ in reader.keys(prefix, after=prefix + after if after else "", limit=limit)]
-        rows = [reader.get(proposal_key(i)) for i in ids]
-    return {"proposals": rows, "next": rows[-1]["id"] if len(rows) == limit else None}
-
-
-@contract.query(args={"proposal_id": Str(min_len=1, max_len=64)})
-def proposal(reader: Any, proposal_id: str) -> dict[str, Any]:
-    """One proposal with its votes, status and outcome."""
-    value = reader.get(proposal_key(proposal_id))
-    if value is None:
-        raise NotFound(f"no proposal {proposal_id}", code="PROPOSAL_NOT_FOUND", proposal_id=proposal_id)
-    return value
+from contracts.governance import queries  # noqa: E402,F401 - registers the queries on the contract

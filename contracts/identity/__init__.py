@@ -5,11 +5,8 @@ authorities of the policy texts, each identified by its 统一社会信用代码
 the chain is permissioned from block one: a transaction from an unknown or
 removed sender, or with an unknown or revoked key, never enters a block.
 
-State::
-
-    identity/member/<uscc>  {"uscc", "name", "roles": [...], "status", "added", "removed",
-                             "keys": {key_id: {"public_key", "status", "added", "revoked"}}}
-    identity/role/<role>    the usccs of the active members holding the role, sorted
+The state layout is :mod:`contracts.identity.keys`; the read-only queries are
+:mod:`contracts.identity.queries`.
 
 Members manage their own keys: add one, revoke one (never the last active
 one), or rotate (add a new one and revoke an old one in one call). Who is a
@@ -27,13 +24,14 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from chain.crypto import CryptoProfile, key_id
-from chain.errors import CryptoError, GenesisInvalid, KeyUnknown, NotFound, SenderRemoved, SenderUnknown
+from chain.errors import CryptoError, GenesisInvalid, KeyUnknown, SenderRemoved, SenderUnknown
 from chain.execution import Effects, StateView
 from chain.genesis import Genesis
 from chain.tx import Transaction
 from contracts import uscc
-from contracts.args import Bytes, Int, ListOf, Spec, Str, Uscc
+from contracts.args import Bytes, ListOf, Spec, Str, Uscc
 from contracts.base import Call, Contract, refuse
+from contracts.identity.keys import member_key, role_key
 
 ROLES = (
     "review_authority",   # 市经济和信息化局 (经信局) / 大数据局
@@ -60,17 +58,6 @@ MEMBER_REMOVED = "removed"
 MAX_KEYS_PER_CALL = 8
 
 contract = Contract("identity", "成员与密钥 members and keys")
-
-
-MEMBER = "identity/member/"
-
-
-def member_key(code: str) -> str:
-    return MEMBER + code
-
-
-def role_key(role: str) -> str:
-    return f"identity/role/{role}"
 
 
 def ordered_roles(roles: Iterable[str]) -> list[str]:
@@ -331,27 +318,4 @@ def set_roles(view: StateView, call: Call) -> Effects:
     return Effects(writes, [("roles_set", {"uscc": code, "before": member["roles"], "after": roles})])
 
 
-# --- queries ---------------------------------------------------------------------------------------
-
-
-def member_public(value: dict[str, Any]) -> dict[str, Any]:
-    """A member record as shown: its keys as a list with their ids."""
-    return {"uscc": value["uscc"], "name": value["name"], "roles": value["roles"],
-            "status": value.get("status", MEMBER_ACTIVE),
-            "keys": [{"key_id": k, **r} for k, r in value["keys"].items()]}
-
-
-@contract.query(args={"after": Str(min_len=0, max_len=18, required=False), "limit": Int(min=1, max=1000, required=False)})
-def members(reader: Any, after: str = "", limit: int = 100) -> dict[str, Any]:
-    """Members (departments, districts, authorities) by 统一社会信用代码; page with ``after``."""
-    rows = [member_public(v) for _, v in reader.keys(MEMBER, after=member_key(after) if after else "", limit=limit)]
-    return {"members": rows, "next": rows[-1]["uscc"] if len(rows) == limit else None}
-
-
-@contract.query(args={"uscc": Str(min_len=1, max_len=64)})
-def member(reader: Any, uscc: str) -> dict[str, Any]:
-    """One member with its roles and keys."""
-    value = reader.get(member_key(uscc))
-    if value is None:
-        raise NotFound(f"{uscc} is not a member", code="MEMBER_NOT_FOUND", uscc=uscc)
-    return member_public(value)
+from contracts.identity import queries  # noqa: E402,F401 - registers the queries on the contract

@@ -6,14 +6,15 @@ can check it is the one that was anchored, and when. Each document id of a
 member has a version counter; re-anchoring the same digest is refused, since
 it would add a version that says nothing new.
 
-State key: ``anchor/doc/<uscc>/<doc_id>`` →
-``{"doc_id", "title", "kind", "digest", "uri", "version", "height", "time", "tx_id"}``.
+The state layout is :mod:`contracts.anchor.keys`; the read-only queries are
+:mod:`contracts.anchor.queries`.
 """
 
 from __future__ import annotations
 
 from chain.execution import Effects, StateView
 from contracts.args import Bytes, OneOf, Str
+from contracts.anchor.keys import doc_key
 from contracts.base import Call, Contract, refuse
 
 KINDS = ("sanding", "duty_catalog", "data_catalog", "review_opinion", "acceptance_opinion", "other")
@@ -22,10 +23,6 @@ KINDS = ("sanding", "duty_catalog", "data_catalog", "review_opinion", "acceptanc
 DOC_ID = r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}"
 
 contract = Contract("anchor", "文件存证 document anchoring")
-
-
-def doc_key(code: str, doc_id: str) -> str:
-    return f"anchor/doc/{code}/{doc_id}"
 
 
 @contract.method(args={
@@ -50,3 +47,6 @@ def put(view: StateView, call: Call) -> Effects:
     }
     event = {"uscc": call.sender, "doc_id": args["doc_id"], "version": record["version"]}
     return Effects({key: record}, [("anchored", event)])
+
+
+from contracts.anchor import queries  # noqa: E402,F401 - registers the queries on the contract

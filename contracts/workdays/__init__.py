@@ -14,10 +14,8 @@ Friday and not a holiday, or when it is a make-up workday. A date in a year
 the chain has no record for is never guessed: every helper refuses it with
 ``CALENDAR_NOT_COVERED`` until governance adds that year's schedule.
 
-State::
-
-    calendar/year/<YYYY>  {"year", "holidays": [ISO dates, sorted], "workdays": [ISO dates, sorted],
-                           "source": "chinesecalendar 1.11.0" | "governance: <notice>"}
+The state layout is :mod:`contracts.workdays.keys`; the read-only queries are
+:mod:`contracts.workdays.queries`.
 
 Genesis section::
 
@@ -29,15 +27,15 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Protocol
+from typing import Any
 
-from chain.errors import GenesisInvalid, NotFound
+from chain.errors import GenesisInvalid
 from chain.execution import Effects, StateView
 from chain.genesis import Genesis
 from contracts.args import Int, ListOf, Str
 from contracts.base import Call, Contract, refuse
+from contracts.workdays.keys import year_key
 
-PREFIX = "calendar/year/"
 YEAR_MIN = 1970
 """The first year a record may cover (block times start at the epoch)."""
 YEAR_MAX = 2999
@@ -54,10 +52,6 @@ _ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YEAR = re.compile(r"[0-9]{4}")
 
 contract = Contract("calendar", "工作日 working-day calendar")
-
-
-def year_key(year: int) -> str:
-    return f"{PREFIX}{year:04d}"
 
 
 # --- validation, shared by genesis and governance ------------------------------------------
@@ -271,42 +265,4 @@ def working_days_between(view: StateView, start: datetime.date, end: datetime.da
     return count
 
 
-# --- queries -----------------------------------------------------------------------------
-
-
-class KeyReader(Protocol):
-    """Committed state read by key and by key prefix (``chain.state.StateReader``)."""
-
-    def get(self, key: str) -> Any:
-        """The current value at ``key``, or None."""
-
-    def keys(self, prefix: str, *, after: str = "", limit: int = 100) -> Iterable[tuple[str, Any]]:
-        """Current records under ``prefix``, in key order."""
-
-
-def year_record(view: StateView, year: int) -> dict[str, Any] | None:
-    """The stored schedule of ``year``, or None when the calendar does not cover it."""
-    if type(year) is not int or not YEAR_MIN <= year <= YEAR_MAX:
-        return None
-    return view.get(year_key(year))
-
-
-def covered_years(reader: KeyReader) -> list[int]:
-    """Every year the calendar covers, ascending."""
-    limit = YEAR_MAX - YEAR_MIN + 1
-    return [int(key[len(PREFIX):]) for key, _ in reader.keys(PREFIX, limit=limit)]
-
-
-@contract.query()
-def years(reader: KeyReader) -> dict[str, Any]:
-    """The years the working-day calendar covers (a deadline elsewhere is refused)."""
-    return {"years": covered_years(reader)}
-
-
-@contract.query(args={"year": Int(min=YEAR_MIN, max=YEAR_MAX)})
-def year(reader: KeyReader, year: int) -> dict[str, Any]:
-    """One year's statutory holidays and 调休 make-up workdays, as chain data."""
-    record = year_record(reader, year)
-    if record is None:
-        raise NotFound(f"the calendar does not cover {year}", code="CALENDAR_NOT_COVERED", year=year)
-    return record
+from contracts.workdays import queries  # noqa: E402,F401 - registers the queries on the contract
