@@ -8,6 +8,7 @@ between versions on different nodes), no floats.
 
 from __future__ import annotations
 
+import datetime
 import re
 import textwrap
 from abc import ABC, abstractmethod
@@ -83,7 +84,7 @@ class _Matches:
         self.limit = limit
 
     def __call__(self, text: str) -> bool:
-        if self.match(text) is None:
+        if not self.match(text):
             return False
         if len(self.seen) < self.limit:
             self.seen.add(text)
@@ -114,6 +115,35 @@ class Bool(Spec):
 
     def test_source(self, v: str, env: "_Compiler") -> str:
         return f"(type({v}) is bool)"
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _real_date(text: str) -> bool:
+    """Whether ISO ``YYYY-MM-DD`` text names a day of the calendar (no 2026-13-45, no 02-30)."""
+    if _ISO_DATE.fullmatch(text) is None:
+        return False
+    try:
+        datetime.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Date(Spec):
+    """A calendar date as ISO ``YYYY-MM-DD`` text: a real day, so 2026-13-45 is refused."""
+
+    required: bool = True
+
+    def check(self, value: Any, where: str) -> None:
+        if type(value) is not str or not _real_date(value):
+            self.fail(where, "a calendar date YYYY-MM-DD")
+
+    def test_source(self, v: str, env: "_Compiler") -> str:
+        matches = _Matches(_real_date)  # dates repeat across entries: remembered once accepted
+        return f"(type({v}) is str and ({v} in {env.add(matches.seen)} or {env.add(matches)}({v})))"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from chain.errors import ArgsInvalid
 from contracts import uscc
-from contracts.args import Bool, Bytes, Int, ListOf, Obj, OneOf, Spec, Str, Uscc, check_args, compile_test
+from contracts.args import Bool, Bytes, Date, Int, ListOf, Obj, OneOf, Spec, Str, Uscc, check_args, compile_test
 from contracts.governance import AnyMap
 from contracts.identity import ROLES, RoleList
 from contracts.registry import Registry
@@ -43,6 +43,10 @@ def value_for(spec: Spec) -> st.SearchStrategy:
                          st.just(spec.max + 1), st.booleans(), _odd)
     if isinstance(spec, Bool):
         return st.one_of(st.booleans(), st.just(0), st.just(1), _odd)
+    if isinstance(spec, Date):
+        real = st.dates().map(lambda d: d.isoformat()).filter(lambda t: len(t) == 10)
+        return st.one_of(real, st.just("2026-13-45"), st.just("2026-02-30"), st.just("2026/07/01"),
+                         st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True), _odd)
     if isinstance(spec, Uscc):
         return st.one_of(st.just(VALID_USCC), st.just(VALID_USCC[:-1] + "0"), st.just("x" * 18), _odd)
     if isinstance(spec, Bytes):

@@ -201,6 +201,8 @@ def test_invalid_codes_taken_and_unchanged_versions(net):
     ({"data_items": []}, "data_items"),
     ({"data_items": [{"name": "x", "data_type": "Z"}]}, "data_items[0].data_type"),
     ({"published": "2026/07/01"}, "published"),
+    ({"published": "2026-13-45"}, "published"),
+    ({"published": "2026-02-30"}, "published"),
     ({"provider_code": "123"}, "provider_code"),
 ])
 def test_invalid_entry_shapes_are_refused_at_the_door(net, change, field):

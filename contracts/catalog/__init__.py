@@ -33,7 +33,7 @@ from chain.execution import Effects, StateView
 from chain.errors import RuleViolation
 from contracts import duty, workdays
 from contracts.identity import member_key
-from contracts.args import Bool, ListOf, Obj, OneOf, Str, Uscc
+from contracts.args import Bool, Date, ListOf, Obj, OneOf, Str, Uscc
 from contracts.base import Call, Contract, param, refuse
 from contracts.catalog.keys import (
     PROVIDES,
@@ -97,7 +97,7 @@ ENTRY_ARGS = {
     "open_to_public": Bool(),
     "open_condition": Str(max_len=1000, min_len=0, required=False),
     "update_cycle": OneOf(UPDATE_CYCLES),
-    "published": Str(max_len=10, min_len=10, pattern=r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+    "published": Date(),
     "related_codes": ListOf(Str(max_len=32, pattern=RESOURCE_CODE), max_items=50, required=False),
     "duty_items": ListOf(Str(max_len=64, pattern=duty.ITEM_ID), max_items=50),
     "note_id": Str(max_len=64, pattern=NOTE_ID, required=False),
