@@ -1,18 +1,7 @@
 """The state commitment: a versioned 16-ary Merkle radix tree (Jellyfish-style).
 
-The tree maps key hashes to value hashes, both as wide as ``h``'s output. Its
-shape is a function of the key set alone, so the root commits to the state and
-not to its history:
-
-* an empty tree has root ``h(b"")``;
-* a key set of one is a *leaf*, hash ``h(0x00 + key_hash + value_hash)``;
-* a larger set at depth ``d`` is an *internal* node whose children are the
-  subsets sharing nibble ``d`` (high nibble first) of their key hashes; its hash
-  is ``h(0x01 + bitmap + child hashes in nibble order)``, where the bitmap is
-  2 bytes big-endian with bit ``1 << n`` set for each present nibble ``n``.
-
-So a leaf sits at the shortest nibble prefix that tells it apart from every
-other key, and deleting a key collapses any internal node left with one leaf.
+Which root a key set has is the rule in :mod:`chain.statetree_rule`; this
+module builds the same root incrementally, touching only the changed paths.
 
 Nodes are stored by the version that wrote them and never overwritten, so
 every old root stays readable and provable. Store layout (bytes → bytes):
@@ -45,6 +34,7 @@ from typing import Any, Callable, Sequence
 
 from chain.encoding import decode_trusted, encode_local
 from chain.errors import BadRequest, ProofInvalid, StoreCorrupt
+from chain.statetree_rule import Hash, nibble
 
 MAX_VERSION = 2**63 - 1
 _NODE_KEY = struct.Struct(">cQB")
@@ -52,8 +42,6 @@ _ROOT_KEY = struct.Struct(">cQ")
 _HIGH = [bytes((b & 0xF0,)) for b in range(256)]
 _BITS = tuple(1 << n for n in range(16))
 _VERSIONS = [struct.Struct(f">{n}Q") for n in range(17)]
-
-Hash = Callable[[bytes], bytes]
 
 
 def node_key(version: int, depth: int, key: bytes) -> bytes:
@@ -65,11 +53,6 @@ def node_key(version: int, depth: int, key: bytes) -> bytes:
 def root_key(version: int) -> bytes:
     """Where the root record of ``version`` is stored."""
     return _ROOT_KEY.pack(b"R", version)
-
-
-def _nibble(key: bytes, depth: int) -> int:
-    b = key[depth >> 1]
-    return b & 15 if depth & 1 else b >> 4
 
 
 @dataclass(frozen=True)
@@ -141,7 +124,7 @@ def _verify(h: Hash, root: bytes, key_hash: bytes, value_hash: bytes | None, pro
         current = h(b"\x00" + leaf[0] + leaf[1])
     for d in range(depth - 1, -1, -1):
         bitmap, sibs = proof.levels[d]
-        bit = _BITS[_nibble(key_hash, d)]
+        bit = _BITS[nibble(key_hash, d)]
         if type(bitmap) is not int or not 0 <= bitmap < 0x10000 or bool(bitmap & bit) != (current is not None) \
                 or len(sibs) != bitmap.bit_count() - (current is not None) \
                 or any(type(s) is not bytes or len(s) != width for s in sibs):
@@ -260,7 +243,7 @@ class StateTree:
         node, depth = self._read(node_key(at, 0, key_hash)), 0
         while len(node) == 4:
             bitmap, _, hashes, versions = node
-            bit = _BITS[_nibble(key_hash, depth)]
+            bit = _BITS[nibble(key_hash, depth)]
             idx = (bitmap & (bit - 1)).bit_count()
             if levels is not None:
                 skip = idx * w if bitmap & bit else -1
