@@ -130,6 +130,40 @@ def test_root_is_independent_of_order_and_batching(state, rnd, noise):
     assert one.roots[-1] == other.roots[-1] == reference_root(H, state)
 
 
+any_key_st = st.one_of(keys_st, st.binary(min_size=32, max_size=32))
+any_value_st = st.one_of(st.sampled_from(VALUES), st.binary(min_size=32, max_size=32))
+
+
+def writes_on(state: dict[bytes, bytes]) -> st.SearchStrategy:
+    """A batch of writes on ``state``, possibly empty: inserts, deletes of absent
+    keys and, when there are keys, updates, deletes and rewrites of a value with itself."""
+    ops = [st.tuples(any_key_st, any_value_st), st.tuples(any_key_st, st.none())]
+    if state:
+        present = st.sampled_from(sorted(state))
+        ops += [st.tuples(present, any_value_st), st.tuples(present, st.none()), present.map(lambda k: (k, state[k]))]
+    return st.lists(st.one_of(ops), max_size=12)
+
+
+@FAST
+@given(st.data())
+def test_every_apply_matches_the_rule_and_proves_against_it(data):
+    """After each random batch the root is the rule's root of the key set, proofs
+    of present and absent keys verify against it, and a batch that changes
+    nothing writes only the root record."""
+    chain = Chain(data.draw(st.sampled_from([65536, 4]), label="cache size"))
+    for _ in range(data.draw(st.integers(1, 8), label="batches")):
+        before = chain.states[-1] if chain.states else {}
+        stored = len(chain.store)
+        root = chain.apply(data.draw(writes_on(before), label="batch"))
+        state = chain.states[-1]
+        assert root == reference_root(H, state)
+        if state == before:
+            assert len(chain.store) == stored + 1
+        probes = st.one_of(any_key_st, st.sampled_from(sorted(state))) if state else any_key_st
+        for k in data.draw(st.lists(probes, min_size=1, max_size=6), label="probes"):
+            verify_state_proof(H, root, k, state.get(k), chain.tree.prove(chain.version, k))
+
+
 def test_empty_tree_and_empty_batches():
     chain = Chain()
     assert chain.apply([]) == EMPTY
