@@ -1,4 +1,4 @@
-"""Tests of the state tree against a from-scratch reference, and of its proofs."""
+"""Tests of the state tree against its rule (chain.statetree_rule.reference_root), and of its proofs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from chain.encoding import decode, encode
 from chain.errors import BadRequest, ProofInvalid, StoreCorrupt
 from chain.statetree import StateProof, StateTree, node_key, root_key, verify_state_proof
+from chain.statetree_rule import reference_root
 
 
 def H(data: bytes) -> bytes:
@@ -18,27 +19,6 @@ def H(data: bytes) -> bytes:
 
 
 EMPTY = H(b"")
-
-
-def nib(key: bytes, depth: int) -> int:
-    b = key[depth // 2]
-    return b & 15 if depth % 2 else b >> 4
-
-
-def ref_root(state: dict[bytes, bytes]) -> bytes:
-    """The root of ``state`` computed from scratch by the tree's rules."""
-
-    def node(items: list[tuple[bytes, bytes]], depth: int) -> bytes:
-        if len(items) == 1:
-            k, v = items[0]
-            return H(b"\x00" + k + v)
-        groups: dict[int, list] = {}
-        for k, v in items:
-            groups.setdefault(nib(k, depth), []).append((k, v))
-        bitmap = sum(1 << n for n in groups)
-        return H(b"\x01" + bitmap.to_bytes(2, "big") + b"".join(node(groups[n], depth + 1) for n in sorted(groups)))
-
-    return node(sorted(state.items()), 0) if state else EMPTY
 
 
 class Chain:
@@ -88,6 +68,27 @@ batch_st = st.lists(update_st, max_size=10)
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+# --- the rule ---------------------------------------------------------------
+
+
+def test_reference_root_known_answers():
+    """The rule on small key sets gives the roots hashed here by hand."""
+    a, b, c = _key(0x10), _key(0x01), _key(0x11)  # a and c share nibble 0 (1) and part at nibble 1
+    v0, v1, v2 = VALUES[:3]
+
+    def leaf(k: bytes, v: bytes) -> bytes:
+        return H(b"\x00" + k + v)
+
+    assert reference_root(H, {}) == EMPTY
+    assert reference_root(H, {a: v0}) == leaf(a, v0)
+    assert reference_root(H, {a: v0, b: v1}) == H(b"\x01" + b"\x00\x03" + leaf(b, v1) + leaf(a, v0))
+    under_1 = H(b"\x01" + b"\x00\x03" + leaf(a, v0) + leaf(c, v2))
+    assert reference_root(H, {c: v2, b: v1, a: v0}) == H(b"\x01" + b"\x00\x03" + leaf(b, v1) + under_1)
+    for bad in ({a[:31]: v0}, {a: v0[:31]}):
+        with pytest.raises(ValueError):
+            reference_root(H, bad)
+
+
 # --- roots against the reference --------------------------------------------
 
 
@@ -97,9 +98,9 @@ def test_roots_match_reference_at_every_version(batches, cache_size):
     chain = Chain(cache_size)
     for batch in batches:
         root = chain.apply(batch)
-        assert root == ref_root(chain.states[-1])
+        assert root == reference_root(H, chain.states[-1])
         for version, expected in enumerate(chain.roots):
-            assert chain.tree.root_hash(version) == expected == ref_root(chain.states[version])
+            assert chain.tree.root_hash(version) == expected == reference_root(H, chain.states[version])
     for version, state in enumerate(chain.states):
         for k in KEYS:
             assert chain.tree.get(version, k) == state.get(k)
@@ -126,7 +127,41 @@ def test_root_is_independent_of_order_and_batching(state, rnd, noise):
         n = rnd.randint(1, len(mixed))
         other.apply(mixed[:n])
         mixed = mixed[n:]
-    assert one.roots[-1] == other.roots[-1] == ref_root(state)
+    assert one.roots[-1] == other.roots[-1] == reference_root(H, state)
+
+
+any_key_st = st.one_of(keys_st, st.binary(min_size=32, max_size=32))
+any_value_st = st.one_of(st.sampled_from(VALUES), st.binary(min_size=32, max_size=32))
+
+
+def writes_on(state: dict[bytes, bytes]) -> st.SearchStrategy:
+    """A batch of writes on ``state``, possibly empty: inserts, deletes of absent
+    keys and, when there are keys, updates, deletes and rewrites of a value with itself."""
+    ops = [st.tuples(any_key_st, any_value_st), st.tuples(any_key_st, st.none())]
+    if state:
+        present = st.sampled_from(sorted(state))
+        ops += [st.tuples(present, any_value_st), st.tuples(present, st.none()), present.map(lambda k: (k, state[k]))]
+    return st.lists(st.one_of(ops), max_size=12)
+
+
+@FAST
+@given(st.data())
+def test_every_apply_matches_the_rule_and_proves_against_it(data):
+    """After each random batch the root is the rule's root of the key set, proofs
+    of present and absent keys verify against it, and a batch that changes
+    nothing writes only the root record."""
+    chain = Chain(data.draw(st.sampled_from([65536, 4]), label="cache size"))
+    for _ in range(data.draw(st.integers(1, 8), label="batches")):
+        before = chain.states[-1] if chain.states else {}
+        stored = len(chain.store)
+        root = chain.apply(data.draw(writes_on(before), label="batch"))
+        state = chain.states[-1]
+        assert root == reference_root(H, state)
+        if state == before:
+            assert len(chain.store) == stored + 1
+        probes = st.one_of(any_key_st, st.sampled_from(sorted(state))) if state else any_key_st
+        for k in data.draw(st.lists(probes, min_size=1, max_size=6), label="probes"):
+            verify_state_proof(H, root, k, state.get(k), chain.tree.prove(chain.version, k))
 
 
 def test_empty_tree_and_empty_batches():
@@ -151,7 +186,7 @@ def test_last_write_in_a_batch_wins_and_noop_writes_add_no_nodes():
     assert len(chain.store) == before + 1 and chain.roots[-1] == chain.roots[-2]
     chain.apply([(KEYS[0], VALUES[1]), (KEYS[0], None), (KEYS[1], None), (KEYS[1], VALUES[2])])
     assert chain.tree.get(2, KEYS[0]) is None and chain.tree.get(2, KEYS[1]) == VALUES[2]
-    assert chain.roots[-1] == ref_root(chain.states[-1])
+    assert chain.roots[-1] == reference_root(H, chain.states[-1])
 
 
 def test_deep_leaves_and_collapse():
@@ -393,13 +428,13 @@ def test_dropped_proposal_does_not_poison_the_cache():
     root_b, nodes_b = chain.tree.apply(0, 1, b)  # built last, but A is committed
     chain.store.update(nodes_a)
     state = {k: VALUES[0] for k in KEYS} | dict(a)
-    assert chain.tree.root_hash(1) == root_a == ref_root(state)
+    assert chain.tree.root_hash(1) == root_a == reference_root(H, state)
     for k in KEYS:
         assert chain.tree.get(1, k) == state[k]
     root, nodes = chain.tree.apply(1, 2, [(KEYS[-1], None)])
     chain.store.update(nodes)
     state.pop(KEYS[-1])
-    assert root == ref_root(state)
+    assert root == reference_root(H, state)
     for k in KEYS:
         verify_state_proof(H, root, k, state.get(k), chain.tree.prove(2, k))
 
