@@ -317,7 +317,10 @@ class Ledger:
         Block ``at``'s header commits to every block before it, so ``height < at``.
         """
         at = self.tip.height if at is None else at
-        if not 0 <= height < at <= self.tip.height:
+        if at > self.tip.height or at < 1:
+            raise NotFound(f"no block {at} to prove against; the tip is {self.tip.height}", code="BLOCK_NOT_FOUND",
+                           height=at)
+        if not 0 <= height < at:
             raise BadRequest("a block proof needs 0 <= height < at <= tip", height=height, at=at,
                              tip=self.tip.height)
         return {"height": height, "at": at, "block_hash": self.block_hash(height),
@@ -326,7 +329,10 @@ class Ledger:
     def consistency_proof(self, old: int, new: int | None = None) -> dict[str, Any]:
         """A proof that block ``new``'s history extends block ``old``'s (RFC 9162 consistency)."""
         new = self.tip.height if new is None else new
-        if not 1 <= old <= new <= self.tip.height:
+        if max(old, new) > self.tip.height:
+            raise NotFound(f"no block {max(old, new)}; the tip is {self.tip.height}", code="BLOCK_NOT_FOUND",
+                           height=max(old, new))
+        if not 1 <= old <= new:
             raise BadRequest("a consistency proof needs 1 <= old <= new <= tip", old=old, new=new,
                              tip=self.tip.height)
         old_header = self._committed_header(old)

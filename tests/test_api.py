@@ -604,7 +604,7 @@ def test_invalid_reads_not_found(chain: Chain):
     assert_error(chain.http.get("/v1/blocks/0"), 404, "BLOCK_NOT_FOUND")
     assert_error(chain.http.get(f"/v1/txs/{unknown_id}"), 404, "TX_NOT_FOUND")
     assert_error(chain.http.get(f"/v1/txs/{unknown_id}/proof"), 404, "TX_NOT_FOUND")
-    assert_error(chain.http.get("/v1/txs/not-hex"), 400, "BAD_REQUEST")
+    assert_error(chain.http.get("/v1/txs/not-hex"), 400, "REQUEST_INVALID")
     assert_error(chain.http.get("/v1/state", params={"key": "anchor/doc/none"}), 404, "RECORD_NOT_FOUND")
     assert_error(chain.http.get("/v1/state", params={"key": "anchor/doc/none", "height": 0}),
                  404, "RECORD_NOT_FOUND")

@@ -99,15 +99,17 @@ def test_invalid_proofs_with_wrong_heights(net):
 
 
 def test_invalid_proof_requests(net):
-    """Heights out of range are a BAD_REQUEST, never a proof of nothing."""
-    for height, at in ((3, 3), (5, 2), (-1, 3), (0, BLOCKS + 1)):
+    """Inconsistent heights are a BAD_REQUEST and a block past the tip is BLOCK_NOT_FOUND, never a
+    proof of nothing."""
+    for height, at, code in ((3, 3, "BAD_REQUEST"), (5, 2, "BAD_REQUEST"), (-1, 3, "BAD_REQUEST"),
+                             (0, BLOCKS + 1, "BLOCK_NOT_FOUND")):
         with pytest.raises(MuluError) as err:
             net.ledger.block_proof(height, at)
-        assert err.value.code == "BAD_REQUEST"
-    for old, new in ((0, 3), (4, 3), (1, BLOCKS + 1)):
+        assert err.value.code == code
+    for old, new, code in ((0, 3, "BAD_REQUEST"), (4, 3, "BAD_REQUEST"), (1, BLOCKS + 1, "BLOCK_NOT_FOUND")):
         with pytest.raises(MuluError) as err:
             net.ledger.consistency_proof(old, new)
-        assert err.value.code == "BAD_REQUEST"
+        assert err.value.code == code
 
 
 def test_api_serves_block_and_consistency_proofs(net):

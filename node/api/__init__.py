@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chain.errors import MuluError
 from node.api import chain, registers, txs
+from node.api.schemas import ErrorPublic
 from node.api.views import jsonable
 from node.errors import status_for
 from node.node import Node
@@ -37,7 +38,8 @@ def create_app(node: Node, *, export: Callable[[], Any] | None = None) -> FastAP
     api.state.node = node
     api.state.export = export
     for module in (txs, chain, registers):
-        api.include_router(module.router)
+        api.include_router(module.router, responses=ERROR_RESPONSES)
+    api.openapi = lambda: _openapi(api)
 
     @api.exception_handler(MuluError)
     async def mulu_error(_: Request, exc: MuluError) -> JSONResponse:
@@ -61,6 +63,32 @@ def create_app(node: Node, *, export: Callable[[], Any] | None = None) -> FastAP
                              "details": {"errors": jsonable(_plain_errors(exc.errors()))}}, status_code=400)
 
     return api
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorPublic, "description": "the request is malformed: REQUEST_INVALID (a parameter out of "
+                                                "range or of the wrong type), BAD_REQUEST, QUERY_ARGS_INVALID"},
+    404: {"model": ErrorPublic, "description": "no such record, block, transaction or page"},
+    500: {"model": ErrorPublic, "description": "INTERNAL: the node could not answer; the fault is in its log"},
+}
+"""The errors every route may answer, each ``{code, message, details}`` (:mod:`node.errors`)."""
+
+
+def _openapi(api: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, made true where FastAPI's defaults are not: a request that does not
+    match the API answers 400 ``{code, message, details}``, never 422 ``HTTPValidationError``."""
+    if api.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        doc = get_openapi(title=api.title, version=api.version, description=api.description, routes=api.routes)
+        for path in doc["paths"].values():
+            for operation in path.values():
+                operation.get("responses", {}).pop("422", None)
+        schemas = doc.get("components", {}).get("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        api.openapi_schema = doc
+    return api.openapi_schema
 
 
 def _plain_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

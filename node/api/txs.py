@@ -13,13 +13,14 @@ import binascii
 import time
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chain.encoding import decode
 from chain.errors import BatchTooLarge, EncodingError, NotFound, TxMalformed, TxTooLarge
 from node.api.common import NodeDep, hex_bytes, proof_value
-from node.api.schemas import BatchPublic, ProofPublic, TxAccepted, TxBatchSubmit, TxPublic, TxSubmit
+from node.api.schemas import BatchPublic, ErrorPublic, ProofPublic, TxAccepted, TxBatchSubmit, TxPublic, TxSubmit
 from node.api.views import result_view, tx_view
 from node.node import Node
 
@@ -79,7 +80,23 @@ async def _body_txs(request: Request, node: Node, batch: bool) -> list[bytes]:
     return [_b64(model.tx, "tx")]
 
 
-@router.post("", response_model=TxAccepted, status_code=202)
+def _body(model: type, description: str) -> dict[str, Any]:
+    """The OpenAPI request body of a submission: JSON with base64, or the raw msgpack bytes."""
+    return {"requestBody": {"required": True, "description": description, "content": {
+        "application/json": {"schema": model.model_json_schema()},
+        MSGPACK: {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+SUBMIT_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorPublic, "description": "the sender, its key or its role may not make this call"},
+    409: {"model": ErrorPublic, "description": "a replayed or skipped nonce, or a transaction already waiting"},
+    413: {"model": ErrorPublic, "description": "the transaction or the batch is too large"},
+    503: {"model": ErrorPublic, "description": "MEMPOOL_FULL: retry later"},
+}
+
+
+@router.post("", response_model=TxAccepted, status_code=202, responses=SUBMIT_ERRORS,
+             openapi_extra=_body(TxSubmit, "one signed transaction: JSON {\"tx\": base64} or its msgpack bytes"))
 async def submit(request: Request, node: NodeDep, wait: bool = Query(False, description="wait for the block"),
                  timeout: float = Query(10.0, ge=0, le=60)) -> Any:
     """Submit one signed transaction; refused input gets a 4xx with its error code."""
@@ -118,7 +135,9 @@ def _committed(node: Node, tx_id: bytes) -> bool:
         return False
 
 
-@router.post("/batch", response_model=BatchPublic, response_model_exclude_unset=True)
+@router.post("/batch", response_model=BatchPublic, response_model_exclude_unset=True, responses=SUBMIT_ERRORS,
+             openapi_extra=_body(TxBatchSubmit, "signed transactions: JSON {\"txs\": [base64, ...]} or a msgpack "
+                                                "array of their bytes"))
 async def submit_batch(request: Request, node: NodeDep) -> Any:
     """Submit up to ``max_batch_txs`` transactions; each is answered on its own."""
     raws = await _body_txs(request, node, batch=True)
@@ -129,8 +148,17 @@ async def submit_batch(request: Request, node: NodeDep) -> Any:
             "results": results}
 
 
+@router.api_route("/batch", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def batch_other_methods() -> None:
+    """Only POST submits a batch: without this, GET /v1/txs/batch would read as a transaction id."""
+    raise StarletteHTTPException(405, "only POST submits a batch", headers={"Allow": "POST"})
+
+
+TX_ID = Path(..., pattern="^[0-9a-f]{64}$", description="a transaction id, lowercase hex")
+
+
 @router.get("/{tx_id}", response_model=TxPublic)
-def get_tx(tx_id: str, node: NodeDep) -> Any:
+def get_tx(node: NodeDep, tx_id: str = TX_ID) -> Any:
     """A committed transaction with its result and where it is."""
     block, index = node.ledger.transaction(hex_bytes(tx_id, "tx_id"))
     profile = node.ledger.profile
@@ -140,7 +168,7 @@ def get_tx(tx_id: str, node: NodeDep) -> Any:
 
 
 @router.get("/{tx_id}/proof", response_model=ProofPublic, tags=["proofs"])
-def get_tx_proof(tx_id: str, node: NodeDep) -> Any:
+def get_tx_proof(node: NodeDep, tx_id: str = TX_ID) -> Any:
     """The transaction and its result with Merkle paths to a committed header (check offline)."""
     proof = node.ledger.tx_proof(hex_bytes(tx_id, "tx_id"))
     return {"type": "tx", **{k: proof_value(v) for k, v in proof.items()}}
