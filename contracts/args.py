@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping
 
 from chain.errors import ArgsInvalid
 from contracts import uscc
+from contracts.text import confusable
 
 
 class Spec(ABC):
@@ -67,6 +68,22 @@ class Str(Spec):
             return f"({text} and ({v} in {env.add(matches.seen)} or {env.add(matches)}({v})))"
         # most text is printable; what is not (tabs, line breaks, wide spaces) goes to the regex
         return f"({text} and ({v}.isprintable() or {env.add(_CONTROL.search)}({v}) is None))"
+
+
+@dataclass(frozen=True)
+class Name(Str):
+    """A name people read (a data item, a resource, a provider): text as :class:`Str`, and not a
+    word mixing Latin letters with Greek or Cyrillic ones (:func:`contracts.text.confusable`)."""
+
+    def check(self, value: Any, where: str) -> None:
+        super().check(value, where)
+        mixed = confusable(value)
+        if mixed is not None:
+            raise ArgsInvalid(f"argument {where}: a word mixes {mixed} letters, which look alike",
+                              field=where, expected="a name without words mixing scripts", scripts=mixed)
+
+    def test_source(self, v: str, env: "_Compiler") -> str:
+        return f"({super().test_source(v, env)} and {env.add(confusable)}({v}) is None)"
 
 
 class _Matches:

@@ -334,3 +334,38 @@ def test_single_source_index_is_what_the_current_entries_say(net, steps):
         for d in prefixes:
             listed = catalog_queries.declared_by(state, item=name, provider=d)["resource_codes"]
             assert listed == sorted(declaring.get((name, d), [])), (name, d)
+
+
+@pytest.mark.parametrize("spelling", ["身份证号\u200b", "身份证号\ufe0f", " 身份证号\u3000", "身份\u200d证号", "身份证号\ufeff"])
+def test_a_name_spelled_with_invisible_characters_is_the_same_item(net, spelling):
+    """A data item named with a zero-width space, a variation selector, a joiner, a BOM or
+    full-width spaces is the same item as the plain name: 一数一源 flags it (000:第七条), and
+    the entry stores the normal form."""
+    assert run(net, EDU, "publish", entry()).ok
+    result = run(net, HEALTH, "publish", entry("302001/000001", HEALTH, (spelling, "出生证号")))
+    assert result.ok, result
+    record = net.ledger.state.get(catalog.entry_key("302001/000001"))
+    assert [i["name"] for i in record["entry"]["data_items"]] == ["身份证号", "出生证号"]
+    overlaps = net.ledger.state.get(catalog.overlap_key("302001/000001"))
+    assert overlaps == [{"item": "身份证号", "provider": EDU, "entries": 1}]
+    assert catalog_queries.provides(net.ledger.state, item=spelling)["providers"][0]["provider"] == EDU
+
+
+def test_full_width_letters_and_digits_are_one_name_with_their_ascii(net):
+    """NFKC: ＩＤ号 and ID号 are one data item, and two spellings of one name in one entry are a duplicate."""
+    result = run(net, EDU, "publish", entry(items=("学生ＩＤ号", "学生ID号")))
+    assert (result.code, result.field) == ("CATALOG_DATA_ITEM_DUPLICATE", "data_items")
+
+
+def test_invalid_names_mixing_scripts_refused_at_the_door(net):
+    """A name with a word mixing Latin and Cyrillic (a Cyrillic С in Сity) looks like another
+    name: refused at the door naming the field; a name in one script, or Chinese with a Latin
+    abbreviation, is fine."""
+    bad = entry(items=("学生姓名", "Сity代码"))
+    first = net.nonces[EDU] + 1  # refused at the door: the nonce stays unused
+    error = net.refused_at_door(net.tx(EDU, "catalog", "publish", bad, nonce=first).to_bytes())
+    assert (error.code, error.details["field"], error.details["scripts"]) == (
+        "TX_ARGS_INVALID", "data_items[1].name", "Latin+Cyrillic")
+    error = net.refused_at_door(net.tx(EDU, "catalog", "publish", entry(name="Мoscow目录"), nonce=first).to_bytes())
+    assert error.details["field"] == "name"
+    assert run(net, EDU, "publish", entry(items=("学生姓名", "City代码", "Город"))).ok

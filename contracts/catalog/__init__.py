@@ -33,7 +33,8 @@ from chain.execution import Effects, StateView
 from chain.errors import RuleViolation
 from contracts import duty, workdays
 from contracts.identity import member_key
-from contracts.args import Bool, Date, ListOf, Obj, OneOf, Str, Uscc
+from contracts.text import normalize
+from contracts.args import Bool, Date, ListOf, Name, Obj, OneOf, Str, Uscc
 from contracts.base import Call, Contract, param, refuse
 from contracts.catalog.keys import (
     PROVIDES,
@@ -73,7 +74,7 @@ UPDATE_DEADLINE = contract.param(
             "(15 in Beijing, 002:第九条; 10 in Jiaozuo, 004:第十条)")
 
 DATA_ITEM = Obj({
-    "name": Str(max_len=100),
+    "name": Name(max_len=100),
     "data_type": OneOf(DATA_TYPES),
     "length": Str(max_len=12, pattern=r"[1-9][0-9]{0,5}(,[0-9]{1,2})?", required=False),
 })
@@ -84,8 +85,8 @@ ENTRY_ARGS = {
     "item": Str(max_len=2, min_len=2, pattern=r"[0-9]{2}"),
     "category": Str(max_len=3, min_len=3, pattern=r"[0-9]{3}"),
     "subcategory": Str(max_len=12, min_len=0, pattern=r"[0-9A-Z]{0,12}", required=False),
-    "name": Str(max_len=200),
-    "provider": Str(max_len=200),
+    "name": Name(max_len=200),
+    "provider": Name(max_len=200),
     "provider_code": Uscc(),
     "summary": Str(max_len=2000),
     "format": Str(max_len=64),
@@ -135,7 +136,7 @@ def _check_rules(view: StateView, call: Call) -> tuple[dict[str, Any] | None, li
     if a["open_to_public"] and a["share_type"] == "not_shared":
         raise refuse("CATALOG_OPEN_NOT_SHARED", "a resource not shared with departments cannot be open to the public",
                      article=ARTICLE_SHARE, field="open_to_public")
-    names = [item["name"].strip() for item in a["data_items"]]
+    names = [normalize(item["name"]) for item in a["data_items"]]  # one name however it is spelled
     if len(set(names)) != len(names) or not all(names):
         raise refuse("CATALOG_DATA_ITEM_DUPLICATE", "信息项 names are non-empty and distinct within an entry",
                      field="data_items")
@@ -175,7 +176,7 @@ def _counted(providers: list[list[Any]], provider: str, delta: int) -> list[list
 
 
 def _trimmed(items: list[dict[str, Any]], names: list[str]) -> list[dict[str, Any]]:
-    """The data items with their names trimmed to ``names`` (the list itself when nothing needs trimming)."""
+    """The data items with their names in normal form, ``names`` (the list itself when all already are)."""
     if all(item["name"] == name for item, name in zip(items, names)):
         return items
     return [item if item["name"] == name else {**item, "name": name} for item, name in zip(items, names)]
@@ -190,6 +191,7 @@ def publish(view: StateView, call: Call) -> Effects:
     code = a["resource_code"]
     entry = {name: a.get(name, "" if name in _OPTIONAL_TEXT else []) for name in ENTRY_ARGS if name != "reason"}
     entry["data_items"] = _trimmed(a["data_items"], item_names)
+    entry["name"], entry["provider"] = normalize(a["name"]), normalize(a["provider"])
     if current is not None and current["entry"] == entry:
         raise refuse("CATALOG_UNCHANGED", f"version {current['version']} of {code} already says this",
                      field="resource_code", version=current["version"])

@@ -15,6 +15,7 @@ from contracts import duty
 from contracts.args import Bool, Int, Str, Uscc
 from contracts.base import next_cursor, page
 from contracts.duty.queries import linked
+from contracts.text import normalize
 from contracts.catalog import contract, diff, update_status
 from contracts.catalog.keys import (
     OVERLAP,
@@ -90,7 +91,7 @@ def provides(reader: StateReader, item: str, limit: int = 100) -> dict[str, Any]
     """一数一源: the departments whose current entries declare data item ``item``, each with how
     many and the first ``limit`` of their resource codes (``next`` pages on with
     :func:`declared_by`) — what review checks before a department collects it again."""
-    name = item.strip()
+    name = normalize(item)
     rows = []
     for provider, count in reader.get(provides_key(name)) or ():
         page = declared_by(reader, name, provider, limit=limit)
@@ -107,7 +108,7 @@ def declared_by(reader: StateReader, item: str, provider: str, after: str = "", 
     It reads the provider's entries in code order and keeps those declaring the
     item (an index by item and entry cost a third of the catalog's commit rate
     when measured; the 一数一源 index counts entries per provider instead)."""
-    name = item.strip()
+    name = normalize(item)
     prefix = dept_prefix(provider)
     codes = []
     for code, _ in page(reader, prefix, after, limit=100_000):
