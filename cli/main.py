@@ -178,11 +178,13 @@ def demo(home: Path = typer.Option(Path("demo-home"), "--home"),
     """Initialise a chain (if needed), run a signed scenario, print it, keep serving."""
     from cli.demo import run_scenario
     from cli.serve import Server
-    from node.home import Home, init_home
+    from node.home import Home, init_home, split_address
     from node.node import Node
     from node.service import tune_garbage_collector
 
     try:
+        if api:
+            split_address(api)  # before a new home is made for it
         h = Home(home)
         if not h.exists():
             init_home(home, genesis_time=time.time_ns() // 1_000_000)

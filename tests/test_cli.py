@@ -322,3 +322,28 @@ def test_node_start_needs_a_home(tmp_path: Path):
     """node start on a folder that is not a home exits 1 with HOME_NOT_INITIALISED."""
     assert_fails("HOME_NOT_INITIALISED", "node", "start", "--home", tmp_path / "nothing",
                  "--api", f"127.0.0.1:{free_port()}")
+
+
+@pytest.mark.parametrize("api", ["127.0.0.1:99999", "127.0.0.1:0", ":8500", "127.0.0.1", "127.0.0.1:http"])
+def test_init_refuses_an_address_it_could_not_serve_on(tmp_path: Path, api: str):
+    """init --api takes HOST:PORT with a host and a port from 1 to 65535; anything else is ADDRESS_INVALID
+    when given, and no home is made (not a node that later dies on start)."""
+    assert_fails("ADDRESS_INVALID", "init", "--home", tmp_path / "home", "--api", api)
+    assert not (tmp_path / "home").exists()
+    assert_fails("ADDRESS_INVALID", "demo", "--home", tmp_path / "demo", "--exit", "--api", api)
+    assert not (tmp_path / "demo").exists()
+
+
+def test_node_start_on_a_port_in_use(tmp_path: Path):
+    """node start binds its port before it says it is serving: a port in use is one line,
+    API_ADDRESS_IN_USE, with no 'serving' announced; the store is left closed for the next try."""
+    import socket
+
+    home = init_home(tmp_path / "home", genesis_time=GENESIS_TIME)
+    with socket.create_server(("127.0.0.1", free_port())) as taken:
+        port = taken.getsockname()[1]
+        output = assert_fails("API_ADDRESS_IN_USE", "node", "start", "--home", home.path, "--api",
+                              f"127.0.0.1:{port}")
+        assert "serving" not in output and "Traceback" not in output
+        assert_fails("API_ADDRESS_IN_USE", "demo", "--home", home.path, "--exit", "--api", f"127.0.0.1:{port}")
+    assert mulu_json("store", "check", "--home", home.path)["ok"] is True
