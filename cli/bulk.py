@@ -91,8 +91,9 @@ def read_records(path: Path) -> list[dict[str, Any]]:
 
     In CSV, list columns hold ``;``-separated values; ``data_items`` holds
     ``name:type:length`` triples separated by ``;``; ``true``/``false`` are booleans.
+    A file with no record is refused: publishing nothing is a mistake, not a success.
     """
-    text = path.read_text(encoding="utf-8-sig")
+    text = decode_text(path)
     if path.suffix.lower() == ".json":
         try:
             value = json.loads(text)
@@ -105,7 +106,26 @@ def read_records(path: Path) -> list[dict[str, Any]]:
         raise MuluError(f"{path}: give a .json or .csv file", code="FILE_INVALID", path=str(path))
     if not all(isinstance(r, dict) for r in records):
         raise MuluError(f"{path}: every record must be an object", code="FILE_INVALID", path=str(path))
+    if not records:
+        raise MuluError(f"{path} holds no records", code="FILE_EMPTY", path=str(path))
     return records
+
+
+ENCODINGS = ("utf-8-sig", "gbk")
+"""What a file may be written in, tried in this order: UTF-8 (with or without the BOM Excel
+writes), then GBK, which Excel on a Chinese Windows saves CSV in by default."""
+
+
+def decode_text(path: Path) -> str:
+    """The text of ``path`` in the first of :data:`ENCODINGS` that decodes all of it."""
+    data = path.read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise MuluError(f"{path} is neither UTF-8 nor GBK text: save it as UTF-8", code="FILE_ENCODING_UNKNOWN",
+                    path=str(path))
 
 
 LIST_COLUMNS = ("duty_items", "related_codes", "systems")

@@ -10,16 +10,17 @@ import base64
 import json
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from chain.crypto import ALIASES, canonical_name, load_private_key_file, profile, profile_names
-from chain.errors import MuluError
+from chain.crypto import ALIASES, PrivateKey, canonical_name, load_private_key_file, profile, profile_names
+from chain.errors import KeyFileEncrypted, MuluError
 from chain.genesis import Genesis
 from cli.client import Client, Member
 
@@ -95,6 +96,50 @@ def _time(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).astimezone().isoformat(timespec="seconds")
 
 
+@contextmanager
+def writing(out: Path) -> Iterator[None]:
+    """Around writing ``out``: its folder must exist (no command makes folders nobody asked for),
+    and a place that cannot be written is one line, FILE_UNWRITABLE."""
+    if not out.parent.is_dir():
+        fail(MuluError(f"the folder {out.parent} does not exist: make it first", code="FOLDER_MISSING",
+                       path=str(out.parent)))
+    try:
+        yield
+    except OSError as exc:
+        fail(MuluError(f"cannot write {out}: {exc.strerror or exc}", code="FILE_UNWRITABLE", path=str(out)))
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Around reading a user's files: a refusal is printed with its code, and a file that cannot
+    be read (missing, a folder, not allowed) is FILE_UNREADABLE naming it."""
+    try:
+        yield
+    except MuluError as exc:
+        fail(exc)
+    except OSError as exc:
+        fail(MuluError(f"cannot read {exc.filename}: {exc.strerror or exc}", code="FILE_UNREADABLE",
+                       path=str(exc.filename)))
+
+
+def load_key(path: Path, passphrase: Optional[str]) -> PrivateKey:
+    """A signing key file, with what to do when it cannot be used: an encrypted one names the
+    options that give its passphrase, a missing or unreadable one is KEY_FILE_UNREADABLE."""
+    try:
+        return load_private_key_file(str(path), passphrase)
+    except KeyFileEncrypted as exc:
+        raise KeyFileEncrypted(f"{exc.message}: give it with --passphrase or MULU_PASSPHRASE",
+                               **exc.details) from None
+    except OSError as exc:
+        raise MuluError(f"cannot read key file {path}: {exc.strerror or exc}", code="KEY_FILE_UNREADABLE",
+                        path=str(path)) from None
+
+
+def signer(node: str, key: Path, sender: str, passphrase: Optional[str]) -> Member:
+    """The member ``sender`` signing with ``key``, talking to ``node``."""
+    return Member(Client(node), load_key(key, passphrase), sender)
+
+
 # --- keys and setup --------------------------------------------------------------
 
 _PROFILE_HELP = (f"Crypto profile: one of {', '.join(profile_names())} "
@@ -115,7 +160,8 @@ def keygen(out: Path = typer.Option(..., "--out", help="Where to write the priva
         fail(exc)
     if out.exists():
         fail(MuluError(f"{out} exists; refusing to overwrite a key", code="KEY_FILE_EXISTS"))
-    write_private_key(out, key, passphrase)
+    with writing(out):
+        write_private_key(out, key, passphrase)
     show({"file": str(out), "profile": key.profile.name, "key_id": key.key_id, "public_key": key.public_key.hex()})
 
 
@@ -144,7 +190,9 @@ def docker(out: Path = typer.Option(Path("docker"), "--out", help="Folder to wri
     """Generate the container files for the network the tests run."""
     from node.deploy import write
 
-    show({"written": [str(p) for p in write(out)]})
+    with writing(out):
+        written = write(out)
+    show({"written": [str(p) for p in written]})
 
 
 # --- the node --------------------------------------------------------------------
@@ -266,7 +314,7 @@ def tx_send(contract: str = typer.Argument(...), method: str = typer.Argument(..
             node: str = NODE) -> None:
     """Sign a call with a key file and submit it; print the result."""
     try:
-        member = Member(Client(node), load_private_key_file(str(key), passphrase), sender)
+        member = signer(node, key, sender, passphrase)
         answer = member.call(contract, method, _args(args), wait=wait)
     except MuluError as exc:
         fail(exc)
@@ -290,7 +338,7 @@ def _bulk(node: str, key: Path, sender: str, passphrase: Optional[str], contract
     from cli.bulk import submit_calls
 
     try:
-        member = Member(Client(node), load_private_key_file(str(key), passphrase), sender)
+        member = signer(node, key, sender, passphrase)
         calls = [(contract, method, r, str(r.get(label, i + 1))) for i, r in enumerate(records)]
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task(f"{contract}.{method}", total=len(calls))
@@ -308,10 +356,8 @@ def _bulk(node: str, key: Path, sender: str, passphrase: Optional[str], contract
 def _records(path: Path) -> list[dict[str, Any]]:
     from cli.bulk import read_records
 
-    try:
+    with reading():
         return read_records(path)
-    except (MuluError, OSError) as exc:
-        fail(exc if isinstance(exc, MuluError) else MuluError(str(exc), code="FILE_UNREADABLE"))
 
 
 @duty_app.command("propose")
@@ -401,7 +447,7 @@ def _send(node: str, key: Path, sender: str, passphrase: Optional[str], contract
           args: dict[str, Any]) -> None:
     """Sign one call, wait for its block, print the answer; exit 1 unless committed."""
     try:
-        member = Member(Client(node), load_private_key_file(str(key), passphrase), sender)
+        member = signer(node, key, sender, passphrase)
         answer = member.call(contract, method, args)
     except MuluError as exc:
         fail(exc)
@@ -500,12 +546,8 @@ def q_members(node: str = NODE) -> None:
 def _file_job(job: Any, out: Path) -> Any:
     """Run ``job`` (which reads files), failing with a stable code on a refusal or an unreadable
     file, and refuse to overwrite ``out``."""
-    try:
+    with reading():
         result = job()
-    except MuluError as exc:
-        fail(exc)
-    except OSError as exc:
-        fail(MuluError(f"cannot read {exc.filename}: {exc.strerror}", code="FILE_UNREADABLE"))
     if out.exists():
         fail(MuluError(f"{out} exists; refusing to overwrite it", code="FILE_EXISTS"))
     return result
@@ -523,7 +565,8 @@ def envelope_seal(to: Path = typer.Option(..., "--to", help="The custodian's SM2
 
     envelope = _file_job(lambda: seal(profile("sm2-sm3").public_key_from_pem(to.read_bytes()),
                                       secret.read_bytes(), context.encode()), out)
-    out.write_bytes(envelope.to_bytes())
+    with writing(out):
+        out.write_bytes(envelope.to_bytes())
     show({"file": str(out), "scheme": envelope.scheme, "recipient": envelope.recipient})
 
 
@@ -536,9 +579,10 @@ def envelope_open(key: Path = typer.Option(..., "--key", help="The custodian's S
     """Open an envelope sealed to this key; refuses another key, another context or any changed byte."""
     from chain.envelope import open_envelope
 
-    secret = _file_job(lambda: open_envelope(load_private_key_file(str(key), passphrase), envelope.read_bytes(),
+    secret = _file_job(lambda: open_envelope(load_key(key, passphrase), envelope.read_bytes(),
                                              context.encode()), out)
-    out.write_bytes(secret)
+    with writing(out):
+        out.write_bytes(secret)
     show({"file": str(out), "bytes": len(secret)})
 
 
@@ -546,27 +590,35 @@ def envelope_open(key: Path = typer.Option(..., "--key", help="The custodian's S
 def export(out: Path = typer.Option(..., "--out", help="The archive file to write."),
            home: Optional[Path] = typer.Option(None, "--home", help="Read a stopped node's store."),
            node: Optional[str] = typer.Option(None, "--node", help="Or download from a running node.")) -> None:
-    """Write the whole chain to one file, for `mulu audit verify`."""
-    try:
-        if node:
-            data = Client(node).export()
-            out.write_bytes(data)
-            count = None
-        elif home:
-            from node.home import Home
-            from node.node import open_ledger
+    """Write the whole chain to one file, for `mulu audit verify`; print its size and block count."""
+    if not (node or home):
+        fail(MuluError("give --home DIR or --node URL", code="USAGE"))
+    with writing(out):
+        try:
+            if node:
+                out.write_bytes(Client(node).export())
+                count = _archive_blocks(out.read_bytes())
+            else:
+                from node.home import Home
+                from node.node import open_ledger
 
-            ledger = open_ledger(Home(home))
-            try:
-                with open(out, "wb") as f:
-                    count = ledger.export(f)
-            finally:
-                ledger.close()
-        else:
-            fail(MuluError("give --home DIR or --node URL", code="USAGE"))
-    except MuluError as exc:
-        fail(exc)
+                ledger = open_ledger(Home(home))
+                try:
+                    with open(out, "wb") as f:
+                        count = ledger.export(f)
+                finally:
+                    ledger.close()
+        except MuluError as exc:
+            fail(exc)
     show({"archive": str(out), "bytes": out.stat().st_size, "blocks": count})
+
+
+def _archive_blocks(data: bytes) -> int:
+    """The block count an archive's end frame states (the archive is checked by `audit verify`, not here)."""
+    from chain.archive import end_frame, read_frames
+
+    *_, last = read_frames(data)
+    return end_frame(last.data)[0]
 
 
 @store_app.command("check")
@@ -591,10 +643,8 @@ def audit_verify(genesis: Path = typer.Option(..., "--genesis", help="The genesi
     from chain.audit import audit_archive
     from contracts.registry import Registry
 
-    try:
+    with reading():
         report = audit_archive(Genesis.load(str(genesis)), archive.read_bytes(), Registry())
-    except (MuluError, OSError) as exc:
-        fail(exc if isinstance(exc, MuluError) else MuluError(str(exc), code="FILE_UNREADABLE"))
     summary = {"ok": report.ok, "blocks": report.blocks, "transactions": report.transactions,
                "findings": [f.to_dict() for f in report.findings]}
     print(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -618,12 +668,11 @@ def proof_verify(genesis: Path = typer.Option(..., "--genesis"),
     """Check a transaction, state, block or consistency proof offline against the genesis validators."""
     from chain import proofs
 
-    try:
-        checked = proofs.verify(Genesis.load(str(genesis)), _unb64(json.loads(proof.read_text())))
-    except ValueError as exc:
-        fail(MuluError(f"the proof file is not JSON: {exc}", code="PROOF_INVALID"))
-    except MuluError as exc:
-        fail(exc)
+    with reading():
+        try:
+            checked = proofs.verify(Genesis.load(str(genesis)), _unb64(json.loads(proof.read_text())))
+        except ValueError as exc:
+            fail(MuluError(f"the proof file is not JSON: {exc}", code="PROOF_INVALID"))
     show({"ok": True, **checked})
 
 

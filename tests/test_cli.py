@@ -117,6 +117,8 @@ def test_keygen_plain_and_with_passphrase(tmp_path: Path):
     assert_fails("KEY_FILE_EXISTS", "keygen", "--out", tmp_path / "plain.pem")
     assert (tmp_path / "plain.pem").read_bytes() == before
     assert_fails("PROFILE_UNKNOWN", "keygen", "--out", tmp_path / "x.pem", "--profile", "rsa-md5")
+    assert_fails("FOLDER_MISSING", "keygen", "--out", tmp_path / "no" / "such" / "k.pem")
+    assert not (tmp_path / "no").exists()
 
 
 @pytest.mark.parametrize("name", ["sm2", "sm2-sm3"])
@@ -279,8 +281,8 @@ def test_tx_send_query_and_proofs(served, tmp_path: Path):
     assert_fails("PROOF_INVALID", "proof", "verify", "--genesis", genesis, "--proof", tmp_path / "junk.json")
 
     archive = tmp_path / "remote.mulu"
-    mulu("export", "--node", url, "--out", archive)
-    assert mulu_json("audit", "verify", "--genesis", genesis, "--archive", archive)["blocks"] == 2
+    exported = mulu_json("export", "--node", url, "--out", archive)
+    assert exported["blocks"] == mulu_json("audit", "verify", "--genesis", genesis, "--archive", archive)["blocks"] == 2
 
     members = mulu("query", "members", "--node", url).output
     assert all(m.uscc in members for m in SAMPLE_MEMBERS)
@@ -308,8 +310,12 @@ def test_tx_send_and_query_refusals(served, tmp_path: Path):
     assert_fails("MEMBER_NOT_FOUND", "tx", "send", "anchor", "put", "--args", good, "--key", key,
                  "--sender", "91110108MA00000000", "--node", url)
     mulu("keygen", "--out", tmp_path / "locked.pem", "--passphrase", "pw")
-    assert_fails("KEY_FILE_INVALID", "tx", "send", "anchor", "put", "--args", good, "--key",
-                 tmp_path / "locked.pem", "--sender", edu.uscc, "--node", url)
+    output = assert_fails("KEY_FILE_ENCRYPTED", "tx", "send", "anchor", "put", "--args", good, "--key",
+                          tmp_path / "locked.pem", "--sender", edu.uscc, "--node", url)
+    assert "--passphrase" in output and "MULU_PASSPHRASE" in output
+    output = assert_fails("KEY_FILE_INVALID", "tx", "send", "anchor", "put", "--args", good, "--key",
+                          tmp_path / "locked.pem", "--passphrase", "wrong", "--sender", edu.uscc, "--node", url)
+    assert "passphrase does not open" in output
 
     assert_fails("BLOCK_NOT_FOUND", "query", "block", "99", "--node", url)
     assert_fails("TX_NOT_FOUND", "query", "tx", "ab" * 32, "--node", url)

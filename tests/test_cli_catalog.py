@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cli.bulk import read_records
 from node.samples import by_short
 from tests.test_cli import mulu
 
@@ -95,3 +96,34 @@ def test_invalid_files_name_the_problem(served, tmp_path):
     broken.write_text("[{")
     out = mulu("catalog", "publish", "--file", broken, *key_args(home, EDU), "--node", url, code=1).output
     assert "FILE_INVALID" in out
+
+
+def test_csv_in_utf8_with_bom_or_gbk_publishes(served, tmp_path):
+    """A CSV saved by Excel as UTF-8 with a BOM, or in GBK (the default on a Chinese Windows), is read
+    as the same records as plain UTF-8; a file in neither is FILE_ENCODING_UNKNOWN naming it."""
+    home, url = served
+    text = CSV_HEADER + csv_row("301001/000009", "学籍信息", EDU, "学生姓名:C:32", duty="")
+    (tmp_path / "utf8.csv").write_text(text, encoding="utf-8")
+    [plain] = read_records(tmp_path / "utf8.csv")
+    assert plain["name"] == "学籍信息"
+    for name, data in (("bom.csv", text.encode("utf-8-sig")), ("gbk.csv", text.encode("gbk"))):
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert read_records(path) == [plain]
+        out = mulu("catalog", "publish", "--file", path, *key_args(home, EDU), "--node", url, code=1).output
+        assert "CATALOG_NOTE_REQUIRED" in out and "refused=1" in out  # read, sent, judged by the contract
+    undecodable = tmp_path / "latin.csv"
+    undecodable.write_bytes(CSV_HEADER.encode() + b"\xff\xfe\x81\x00\n")
+    out = mulu("catalog", "publish", "--file", undecodable, *key_args(home, EDU), "--node", url, code=1).output
+    assert "error FILE_ENCODING_UNKNOWN:" in out and "latin.csv" in out
+
+
+def test_a_file_without_records_is_refused(served, tmp_path):
+    """A CSV with only its header, or an empty JSON list, is FILE_EMPTY: publishing nothing is a mistake."""
+    home, url = served
+    (tmp_path / "empty.csv").write_text(CSV_HEADER, encoding="utf-8")
+    (tmp_path / "empty.json").write_text("[]", encoding="utf-8")
+    for name in ("empty.csv", "empty.json"):
+        out = mulu("catalog", "publish", "--file", tmp_path / name, *key_args(home, EDU), "--node", url,
+                   code=1).output
+        assert "error FILE_EMPTY:" in out
