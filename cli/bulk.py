@@ -24,7 +24,8 @@ BATCH = 500
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one call: committed, refused (with its rule) or rejected at the door."""
+    """What became of one call: committed, refused (with its rule), rejected at the door, or — when
+    the run was cut short — unknown (sent, not confirmed) or not_sent."""
 
     index: int
     label: str
@@ -36,33 +37,60 @@ class Outcome:
     height: int | None = None
 
 
+class Interrupted(MuluError):
+    """The node stopped answering (or committing) mid-run: the error, with what became of every call
+    so far, so that the calls of unknown outcome can be looked up and the rest sent again."""
+
+    def __init__(self, cause: MuluError, outcomes: list[Outcome]) -> None:
+        super().__init__(cause.message, code=cause.code, **cause.details)
+        self.outcomes = outcomes
+
+
 def submit_calls(member: Member, calls: list[tuple[str, str, dict[str, Any], str]],
                  progress: Callable[[int], None] = lambda n: None, timeout: float = 120.0) -> list[Outcome]:
-    """Sign and submit ``(contract, method, args, label)`` calls; return one outcome per call."""
+    """Sign and submit ``(contract, method, args, label)`` calls; return one outcome per call.
+
+    Raises :class:`Interrupted` if the node fails once calls are being sent: every call sent and
+    not confirmed is then ``unknown``, and every later one ``not_sent``.
+    """
     client = member.client
     outcomes: dict[int, Outcome] = {}
     waiting: dict[str, tuple[int, str]] = {}
     start_height = client.status()["height"]
-    for offset in range(0, len(calls), BATCH):
-        chunk = calls[offset:offset + BATCH]
-        txs = [member.sign(c, m, a) for c, m, a, _ in chunk]
-        answer = client.submit_batch([tx.to_bytes() for tx in txs])
-        for i, (row, (_, _, _, label)) in enumerate(zip(answer["results"], chunk)):
-            index = offset + i
-            if row["status"] == "pending":
-                waiting[row["tx_id"]] = (index, label)
-            else:
-                err = row["error"]
-                outcomes[index] = Outcome(index, label, "rejected", err["code"], err["details"].get("field", ""),
-                                          err["message"])
-        if any(o.status == "rejected" for o in outcomes.values()):
-            member.resync()  # later nonces would now skip ahead; stop signing on stale ones
-            break
-        progress(len(chunk))
-    _collect(client, waiting, outcomes, start_height, timeout)
-    for index, (_, _, _, label) in enumerate(calls):
-        outcomes.setdefault(index, Outcome(index, label, "not_sent", message="an earlier call was rejected"))
-    return [outcomes[i] for i in range(len(calls))]
+    sent = 0  # calls[:sent] have been handed to the node (the last batch perhaps only in part)
+    try:
+        for offset in range(0, len(calls), BATCH):
+            chunk = calls[offset:offset + BATCH]
+            txs = [member.sign(c, m, a) for c, m, a, _ in chunk]
+            sent = offset + len(chunk)
+            answer = client.submit_batch([tx.to_bytes() for tx in txs])
+            for i, (row, (_, _, _, label)) in enumerate(zip(answer["results"], chunk)):
+                index = offset + i
+                if row["status"] == "pending":
+                    waiting[row["tx_id"]] = (index, label)
+                else:
+                    err = row["error"]
+                    outcomes[index] = Outcome(index, label, "rejected", err["code"],
+                                              err["details"].get("field", ""), err["message"])
+            if any(o.status == "rejected" for o in outcomes.values()):
+                member.resync()  # later nonces would now skip ahead; stop signing on stale ones
+                break
+            progress(len(chunk))
+        _collect(client, waiting, outcomes, start_height, timeout)
+    except MuluError as exc:
+        tx_ids = {index: tx_id for tx_id, (index, _) in waiting.items()}
+        for index in range(sent):
+            outcomes.setdefault(index, Outcome(index, calls[index][3], "unknown", tx_id=tx_ids.get(index, ""),
+                                               message="sent, not confirmed: look it up before sending it again"))
+        raise Interrupted(exc, _all(calls, outcomes, "the node stopped answering before it was sent")) from None
+    return _all(calls, outcomes, "an earlier call was rejected")
+
+
+def _all(calls: list[tuple[str, str, dict[str, Any], str]], outcomes: dict[int, Outcome],
+         why_not_sent: str) -> list[Outcome]:
+    """One outcome per call, in order; a call with none was not sent, for the reason given."""
+    return [outcomes.get(i) or Outcome(i, label, "not_sent", message=why_not_sent)
+            for i, (_, _, _, label) in enumerate(calls)]
 
 
 def _collect(client: Client, waiting: dict[str, tuple[int, str]], outcomes: dict[int, Outcome],

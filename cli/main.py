@@ -332,10 +332,14 @@ PASSPHRASE = typer.Option(None, "--passphrase", envvar="MULU_PASSPHRASE")
 
 def _bulk(node: str, key: Path, sender: str, passphrase: Optional[str], contract: str, method: str,
           records: list[dict[str, Any]], label: str) -> None:
-    """Submit one call per record with a progress bar; print outcomes; exit 1 if any failed."""
+    """Submit one call per record with a progress bar; print outcomes; exit 1 if any failed.
+
+    If the node goes away mid-run, the outcomes so far are printed before the error, marking the
+    records sent but not confirmed (unknown) and those not sent, so the run can be resumed safely.
+    """
     from rich.progress import Progress
 
-    from cli.bulk import submit_calls
+    from cli.bulk import Interrupted, submit_calls
 
     try:
         member = signer(node, key, sender, passphrase)
@@ -343,14 +347,25 @@ def _bulk(node: str, key: Path, sender: str, passphrase: Optional[str], contract
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task(f"{contract}.{method}", total=len(calls))
             outcomes = submit_calls(member, calls, lambda n: progress.advance(task, n))
+    except Interrupted as exc:
+        _print_outcomes(f"{contract}.{method}", label, exc.outcomes)
+        fail(exc)
     except MuluError as exc:
         fail(exc)
-    print_table(f"{contract}.{method}: {len(outcomes)} records", (label, "结果 outcome", "代码 code", "字段 field", "区块 block"),
-                [(o.label, o.status, o.code, o.field, o.height) for o in outcomes])
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("committed", "refused", "rejected", "not_sent")}
-    console.print(" ".join(f"{k}={v}" for k, v in counts.items()))
-    if counts["committed"] != len(outcomes):
+    if _print_outcomes(f"{contract}.{method}", label, outcomes) != len(outcomes):
         raise typer.Exit(1)
+
+
+def _print_outcomes(title: str, label: str, outcomes: list[Any]) -> int:
+    """The table of a bulk run's outcomes and a line counting each kind; returns how many were committed."""
+    print_table(f"{title}: {len(outcomes)} records", (label, "结果 outcome", "代码 code", "字段 field", "区块 block",
+                                                       "说明 note"),
+                [(o.label, o.status, o.code, o.field, o.height, o.message if o.status in ("unknown", "not_sent")
+                  else "") for o in outcomes])
+    counts = {s: sum(o.status == s for o in outcomes)
+              for s in ("committed", "refused", "rejected", "unknown", "not_sent")}
+    console.print(" ".join(f"{k}={v}" for k, v in counts.items() if v or k != "unknown"))
+    return counts["committed"]
 
 
 def _records(path: Path) -> list[dict[str, Any]]:

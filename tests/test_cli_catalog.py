@@ -127,3 +127,33 @@ def test_a_file_without_records_is_refused(served, tmp_path):
         out = mulu("catalog", "publish", "--file", tmp_path / name, *key_args(home, EDU), "--node", url,
                    code=1).output
         assert "error FILE_EMPTY:" in out
+
+
+def test_node_lost_mid_run_shows_each_rows_fate(served, tmp_path, monkeypatch):
+    """When the node stops answering mid-run (here: on the second of three batches), publish prints every
+    row: those sent but not confirmed as unknown, the rest as not_sent, then the error; it exits 1."""
+    import cli.bulk
+    from cli.client import ApiError, Client
+
+    home, url = served
+    monkeypatch.setattr(cli.bulk, "BATCH", 2)
+    real = Client.submit_batch
+    batches = []
+
+    def once_then_gone(self, raws):
+        batches.append(1)
+        if len(batches) > 1:
+            raise ApiError(0, "NODE_UNREACHABLE", f"cannot reach the node at {url}: connection refused")
+        return real(self, raws)
+
+    monkeypatch.setattr(Client, "submit_batch", once_then_gone)
+    entries = tmp_path / "entries.csv"
+    entries.write_text(CSV_HEADER + "".join(csv_row(f"301001/00000{i}", f"信息{i}", EDU, "学生姓名:C:32")
+                                            for i in range(1, 6)), encoding="utf-8")
+    out = mulu("catalog", "publish", "--file", entries, *key_args(home, EDU), "--node", url, code=1).output
+    assert "error NODE_UNREACHABLE:" in out
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in out.splitlines()
+            if line.startswith("│ 301001/")}
+    assert rows == {"301001/000001": "unknown", "301001/000002": "unknown", "301001/000003": "unknown",
+                    "301001/000004": "unknown", "301001/000005": "not_sent"}
+    assert "unknown=4 not_sent=1" in out
