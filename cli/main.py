@@ -277,6 +277,7 @@ def _print_overlaps(client: Client) -> None:
     """一数一源: the data items declared by one department that another already provides."""
     rows = client.get("/v1/catalog/overlaps", limit=1000)["overlaps"]
     if not rows:
+        console.print("一数一源: no overlaps (no data item is declared by two departments)")
         return
     names = {m["uscc"]: m["name"] for m in client.members(limit=1000)["members"]}
     print_table("一数一源 重复采集提示 / single-source overlaps (000:第七条)",
@@ -391,10 +392,17 @@ def duty_approve(file: Path = typer.Option(..., "--file", help="JSON or CSV: dep
     _bulk(node, key, sender, passphrase, "duty", "return_item" if return_ else "approve", _records(file), "item_id")
 
 
+def _of_member(client: Client, code: str, path: str, **params: Any) -> Any:
+    """Read ``path`` about member ``code``, once the member is known to exist: a mistyped
+    统一社会信用代码 is the node's MEMBER_NOT_FOUND, not an empty table."""
+    client.member(code)
+    return client.get(path, limit=1000, **params)
+
+
 @duty_app.command("list")
 def duty_list(department: str, node: str = NODE) -> None:
     """A department's duty items as a table."""
-    items = fetch(lambda: Client(node).get(f"/v1/duty/{department}", limit=1000)["items"])
+    items = fetch(lambda: _of_member(Client(node), department, f"/v1/duty/{department}")["items"])
     print_table(f"职责目录 {department}", ("事项 item", "主要职责 main duty", "职责事项 title", "状态 status", "版本 version"),
                 [(i["item_id"], i["main_duty"], i["title"], i["status"], i["version"]) for i in items])
 
@@ -430,7 +438,8 @@ def catalog_diff(code: str, from_version: int, to_version: int, node: str = NODE
 @catalog_app.command("list")
 def catalog_list(department: str, node: str = NODE) -> None:
     """A department's catalog entries as a table."""
-    entries = fetch(lambda: Client(node).get("/v1/catalog/entries", department=department, limit=1000)["entries"])
+    entries = fetch(lambda: _of_member(Client(node), department, "/v1/catalog/entries",
+                                       department=department)["entries"])
     print_table(f"数据目录 {department}", ("资源代码", "名称 name", "信息项 items", "共享 share", "版本 version"),
                 [(e["resource_code"], e["entry"]["name"], len(e["entry"]["data_items"]), e["entry"]["share_type"],
                   e["version"]) for e in entries])

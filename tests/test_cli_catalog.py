@@ -157,3 +157,13 @@ def test_node_lost_mid_run_shows_each_rows_fate(served, tmp_path, monkeypatch):
     assert rows == {"301001/000001": "unknown", "301001/000002": "unknown", "301001/000003": "unknown",
                     "301001/000004": "unknown", "301001/000005": "not_sent"}
     assert "unknown=4 not_sent=1" in out
+
+
+def test_empty_answers_say_so(served):
+    """overlaps with none says "no overlaps"; list for a code that is no member is MEMBER_NOT_FOUND, as
+    the API says, not an empty table."""
+    home, url = served
+    assert "no overlaps" in mulu("catalog", "overlaps", "--node", url).output
+    for group in ("catalog", "duty"):
+        out = mulu(group, "list", "91110108MA00000000", "--node", url, code=1).output
+        assert "error MEMBER_NOT_FOUND:" in out
