@@ -159,6 +159,17 @@ def decode_text(path: Path) -> str:
 LIST_COLUMNS = ("duty_items", "related_codes", "systems")
 
 
+def csv_columns(spec: dict[str, Any]) -> str:
+    """The CSV columns a method takes, from its argument spec (so the help cannot drift from the
+    contract): the required ones, then the optional ones, and how lists and data items are written."""
+    required = [name for name, arg in spec.items() if arg.required]
+    optional = [name for name, arg in spec.items() if not arg.required]
+    return (f"Required columns: {', '.join(required)}. Optional: {', '.join(optional) or 'none'}. "
+            f"In {', '.join(c for c in LIST_COLUMNS if c in spec)} give ;-separated values; in data_items "
+            "name:type:length triples separated by ; (e.g. 学生姓名:C:32;入学日期:D:8); booleans are true or "
+            "false. CSV may be UTF-8 (with or without BOM) or GBK.")
+
+
 def _csv_record(row: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, raw in row.items():

@@ -248,6 +248,7 @@ def demo(home: Path = typer.Option(Path("demo-home"), "--home"),
         steps = run_scenario(h, client)
         _print_steps(steps)
         _print_overlaps(client)
+        _print_demo_members(h)
         status = client.status()
         console.print(f"chain [bold]{status['chain_id']}[/] height {status['height']}, "
                       f"tip {status['tip_hash'][:16]}…")
@@ -271,6 +272,16 @@ def _print_steps(steps) -> None:
                 ("#", "主体 member", "操作 action", "结果 outcome", "代码 code", "区块 block", "tx id"),
                 [(i, s.actor, s.action, labels.get(s.outcome, s.outcome), s.code, s.height, s.tx_id[:16])
                  for i, s in enumerate(steps, 1)])
+
+
+def _print_demo_members(home: Any) -> None:
+    """Who is who on the demo chain: each genesis member's 统一社会信用代码, roles and key file, so a
+    newcomer can sign as any of them (``--key`` and ``--sender``) without reading the genesis."""
+    keys = home.path / "keys"
+    print_table(f"演示成员 demo members — keys in {keys}", ("统一社会信用代码 --sender", "名称 name", "角色 roles",
+                                                           "密钥 --key"),
+                [(m["uscc"], m["name"], ", ".join(m["roles"]), str(home.key_file(m["uscc"])))
+                 for m in home.genesis().doc["members"]])
 
 
 def _print_overlaps(client: Client) -> None:
@@ -407,11 +418,18 @@ def duty_list(department: str, node: str = NODE) -> None:
                 [(i["item_id"], i["main_duty"], i["title"], i["status"], i["version"]) for i in items])
 
 
-@catalog_app.command("publish")
+def _publish_help() -> str:
+    from cli.bulk import csv_columns
+    from contracts.catalog import ENTRY_ARGS
+
+    return f"Publish catalog entries (1272号 metadata), one a CSV row or JSON object.\n\n{csv_columns(ENTRY_ARGS)}"
+
+
+@catalog_app.command("publish", help=_publish_help())
 def catalog_publish(file: Path = typer.Option(..., "--file", help="JSON or CSV of catalog entries."),
                     key: Path = KEY, sender: str = SENDER, passphrase: Optional[str] = PASSPHRASE,
                     node: str = NODE) -> None:
-    """Publish catalog entries (1272号 metadata; see README for the CSV columns)."""
+    """Publish catalog entries; the help, with every column, is made from the contract's argument spec."""
     _bulk(node, key, sender, passphrase, "catalog", "publish", _records(file), "resource_code")
 
 

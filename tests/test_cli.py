@@ -184,6 +184,10 @@ def test_demo_then_export_and_audit(tmp_path: Path, profile_name: str):
     assert "rejected" in output and "TX_SENDER_UNKNOWN" in output
     assert "TX_PROFILE_MISMATCH" in output  # a member signing under the other profile is turned away
     assert "一数一源" in output and "公民身份号码" in output
+    assert f"keys in {home / 'keys'}" in output  # where a newcomer finds the keys to sign with
+    for m in SAMPLE_MEMBERS:
+        [row] = [line for line in output.splitlines() if m.uscc in line and m.name in line]
+        assert str(home / "keys" / f"{m.uscc}.pem") in row and all(role in row for role in m.roles)
 
     archive = tmp_path / "chain.mulu"
     exported = mulu_json("export", "--home", home, "--out", archive)
