@@ -357,3 +357,19 @@ def test_node_start_on_a_port_in_use(tmp_path: Path):
         assert "serving" not in output and "Traceback" not in output
         assert_fails("API_ADDRESS_IN_USE", "demo", "--home", home.path, "--exit", "--api", f"127.0.0.1:{port}")
     assert mulu_json("store", "check", "--home", home.path)["ok"] is True
+
+
+def test_a_member_registers_a_new_key_as_the_readme_says(served, tmp_path: Path):
+    """The README's path: keygen a key, add it with `tx send identity add_key` signed by a key the member
+    has, then sign with the new key."""
+    home, url = served
+    edu = by_short("市教委")
+    made = mulu_json("keygen", "--out", tmp_path / "new.pem")
+    added = mulu_json("tx", "send", "identity", "add_key", "--args",
+                      json.dumps({"public_key": {"$hex": made["public_key"]}}),
+                      "--key", home.key_file(edu.uscc), "--sender", edu.uscc, "--node", url)
+    assert added["status"] == "committed"
+    args = json.dumps({"doc_id": "d", "title": "t", "kind": "other", "digest": {"$hex": "00" * 32}})
+    sent = mulu_json("tx", "send", "anchor", "put", "--args", args, "--key", tmp_path / "new.pem",
+                     "--sender", edu.uscc, "--node", url)
+    assert sent["status"] == "committed"
