@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -23,6 +23,10 @@ from chain.crypto import ALIASES, PrivateKey, canonical_name, load_private_key_f
 from chain.errors import KeyFileEncrypted, MuluError
 from chain.genesis import Genesis
 from cli.client import Client, Member
+
+if TYPE_CHECKING:
+    from cli.bulk import Outcome
+    from node.home import Home
 
 app = typer.Typer(help="mulu — the catalog chain (目录链): a permissioned ledger for government catalogs.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -274,7 +278,7 @@ def _print_steps(steps) -> None:
                  for i, s in enumerate(steps, 1)])
 
 
-def _print_demo_members(home: Any) -> None:
+def _print_demo_members(home: Home) -> None:
     """Who is who on the demo chain: each genesis member's 统一社会信用代码, roles and key file, so a
     newcomer can sign as any of them (``--key`` and ``--sender``) without reading the genesis."""
     keys = home.path / "keys"
@@ -368,7 +372,7 @@ def _bulk(node: str, key: Path, sender: str, passphrase: Optional[str], contract
         raise typer.Exit(1)
 
 
-def _print_outcomes(title: str, label: str, outcomes: list[Any]) -> int:
+def _print_outcomes(title: str, label: str, outcomes: list[Outcome]) -> int:
     """The table of a bulk run's outcomes and a line counting each kind; returns how many were committed."""
     print_table(f"{title}: {len(outcomes)} records", (label, "结果 outcome", "代码 code", "字段 field", "区块 block",
                                                        "说明 note"),

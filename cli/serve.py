@@ -54,12 +54,12 @@ class Server:
 
     def __init__(self, node: Node, address: str) -> None:
         self.node = node
-        host, port = split_address(address)
         try:
             self.socket = bind(address)
         except MuluError:
             node.ledger.close()  # the node never started: release its store for the next try
             raise
+        host, port = split_address(address)
         app = create_app(node, export=lambda: _export_chunks(node))
         self.config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
         self.server = _QuietServer(self.config)

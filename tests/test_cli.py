@@ -345,11 +345,13 @@ def test_init_refuses_an_address_it_could_not_serve_on(tmp_path: Path, api: str)
 
 
 def test_node_start_on_a_port_in_use(tmp_path: Path):
-    """node start binds its port before it says it is serving: a port in use is one line,
-    API_ADDRESS_IN_USE, with no 'serving' announced; the store is left closed for the next try."""
+    """node start refuses a port out of range (ADDRESS_INVALID) and binds its port before it says it is
+    serving: a port in use is one line, API_ADDRESS_IN_USE, with no 'serving' announced; the store is
+    left closed for the next try."""
     import socket
 
     home = init_home(tmp_path / "home", genesis_time=GENESIS_TIME)
+    assert_fails("ADDRESS_INVALID", "node", "start", "--home", home.path, "--api", "127.0.0.1:99999")
     with socket.create_server(("127.0.0.1", free_port())) as taken:
         port = taken.getsockname()[1]
         output = assert_fails("API_ADDRESS_IN_USE", "node", "start", "--home", home.path, "--api",
