@@ -568,13 +568,12 @@ def q_state(key: str, node: str = NODE, height: Optional[int] = typer.Option(Non
             history: bool = typer.Option(False, "--history", help="Every version."),
             proof: bool = typer.Option(False, "--proof", help="Print a state proof.")) -> None:
     """A state record, current or as of --height; its history or proof."""
-    client = Client(node)
     if history:
-        _query(lambda: client.history(key))
+        _query(lambda: Client(node).history(key))
     elif proof:
-        _query(lambda: client.state_proof(key, height))
+        _query(lambda: Client(node).state_proof(key, height))
     else:
-        _query(lambda: client.state(key, height))
+        _query(lambda: Client(node).state(key, height))
 
 
 @query_app.command("members")

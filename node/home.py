@@ -129,7 +129,11 @@ def init_home(path: str | os.PathLike, *, chain_id: str = "mulu-demo", profile_n
         raise MuluError(f"{home.path} already holds a node; choose another --home", code="HOME_EXISTS",
                         home=str(home.path))
     prof = profile(canonical_name(profile_name))
-    (home.path / "keys").mkdir(parents=True, exist_ok=True)
+    try:
+        (home.path / "keys").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MuluError(f"cannot make a home in {home.path}: {exc.strerror or exc}", code="HOME_UNWRITABLE",
+                        home=str(home.path)) from None
     members = list(members)
     genesis_members = []
     for m in members:

@@ -344,6 +344,14 @@ def test_init_refuses_an_address_it_could_not_serve_on(tmp_path: Path, api: str)
     assert not (tmp_path / "demo").exists()
 
 
+def test_init_where_no_home_can_be_made(tmp_path: Path):
+    """init (and demo, which inits a new home) on a path that is a file, or below one, is HOME_UNWRITABLE."""
+    (tmp_path / "file").write_text("not a folder")
+    for home in (tmp_path / "file", tmp_path / "file" / "home"):
+        assert_fails("HOME_UNWRITABLE", "init", "--home", home)
+        assert_fails("HOME_UNWRITABLE", "demo", "--home", home, "--exit", "--api", f"127.0.0.1:{free_port()}")
+
+
 def test_node_start_on_a_port_in_use(tmp_path: Path):
     """node start refuses a port out of range (ADDRESS_INVALID) and binds its port before it says it is
     serving: a port in use is one line, API_ADDRESS_IN_USE, with no 'serving' announced; the store is

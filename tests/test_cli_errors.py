@@ -5,7 +5,7 @@ covered without being named here. Each command is run with each kind of bad
 input a person can give: files that do not exist, files of junk (bytes that
 are neither UTF-8 nor GBK), folders where files are expected, an encrypted key
 without its passphrase, an address no node can serve on, and a node that does
-not answer (``http://127.0.0.1:1``). Every run must exit non-zero with exactly
+not answer (``http://127.0.0.1:1``) or a node URL that is no URL. Every run must exit non-zero with exactly
 one ``error CODE: message`` line and no traceback.
 """
 
@@ -24,8 +24,9 @@ from node.home import write_private_key
 from tests.test_cli import runner
 
 UNREACHABLE = "http://127.0.0.1:1"
+BAD_URL = "http://[::1"
 ERROR_LINE = re.compile(r"^error [A-Z][A-Z0-9_]+: \S")
-CASES = ("missing", "junk", "folder", "encrypted", "unreachable")
+CASES = ("missing", "junk", "folder", "encrypted", "unreachable", "bad_url")
 VALID = {(("docker",), "folder"): "docker --out takes a folder"}
 """The runs whose input is not bad for that command."""
 
@@ -47,7 +48,8 @@ COMMANDS = dict(commands())
 
 def bad_inputs(tmp_path: Path, case: str) -> dict[str, Path]:
     """The paths a case gives: a data file, a key file, a home and an output of its kind of bad
-    (for "unreachable", a good file and key: only the node, the home and the output are bad)."""
+    (for "unreachable" and "bad_url", a good file and key: only the node, the home and the output
+    are bad); the node is unreachable unless the case names another."""
     junk = tmp_path / "junk.csv"
     junk.write_bytes(b"name,code\n\xff\xfe\x81\x00 not text\n")
     folder = tmp_path / "folder"
@@ -59,18 +61,19 @@ def bad_inputs(tmp_path: Path, case: str) -> dict[str, Path]:
     good = tmp_path / "good.csv"
     good.write_text("resource_code,name\n301001/000001,x\n", encoding="utf-8")
     missing = tmp_path / "no" / "such" / "file.csv"
-    return {
+    return {"node": UNREACHABLE} | {
         "missing": {"file": missing, "key": missing, "home": missing, "out": missing},
         "junk": {"file": junk, "key": junk, "home": junk, "out": junk},
         "folder": {"file": folder, "key": folder, "home": folder, "out": folder},
         "encrypted": {"file": good, "key": locked, "home": missing, "out": missing},
         "unreachable": {"file": good, "key": plain, "home": missing, "out": missing},
+        "bad_url": {"file": good, "key": plain, "home": missing, "out": missing, "node": BAD_URL},
     }[case]
 
 
 FILE_OPTIONS = {"file", "genesis", "archive", "proof", "to", "secret", "envelope"}
 TEXT = {"sender": "11110000MB000201XX", "args": "{}", "contract": "catalog", "method": "publish", "reason": "x",
-        "api": "127.0.0.1:99999", "node": UNREACHABLE}
+        "api": "127.0.0.1:99999"}
 NUMBERS = {"height", "old", "new", "from_version", "to_version"}
 
 
@@ -85,7 +88,7 @@ def argv(path: tuple[str, ...], command: Any, paths: dict[str, Path]) -> list[st
             continue
         if name in FILE_OPTIONS:
             value: Any = paths["file"]
-        elif name in ("key", "home", "out"):
+        elif name in ("key", "home", "out", "node"):
             value = paths[name]
         elif name in TEXT:
             value = TEXT[name]
