@@ -26,7 +26,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from chain.errors import CryptoError, KeyFileError, UnknownProfile
+from chain.errors import CryptoError, KeyFileEncrypted, KeyFileError, UnknownProfile
 
 Hash32 = bytes
 PublicKey = bytes
@@ -287,14 +287,26 @@ def profile_of_public_key(public_key: bytes) -> CryptoProfile | None:
     return found[0] if len(found) == 1 else None
 
 
+ENCRYPTED_PEM = b"-----BEGIN ENCRYPTED PRIVATE KEY-----"
+"""The PEM label of an encrypted PKCS#8 private key, the form every profile writes under a passphrase."""
+
+
 def load_private_key_file(path: str, passphrase: str | None = None) -> PrivateKey:
-    """Read a PEM private key file of any known profile."""
+    """Read a PEM private key file of any known profile; an encrypted one without its passphrase
+    is :class:`KeyFileEncrypted`, so the reader is told what to give rather than that the file is bad."""
     with open(path, "rb") as f:
         pem = f.read()
+    encrypted = ENCRYPTED_PEM in pem
+    if encrypted and not passphrase:
+        raise KeyFileEncrypted(f"{path} is an encrypted key file and needs its passphrase", path=path)
     errors = []
     for name in profile_names():
         try:
             return profile(name).load_private_pem(pem, passphrase.encode() if passphrase else None)
         except KeyFileError as exc:
             errors.append(exc.message)
+    if encrypted:
+        raise KeyFileError(f"{path}: the passphrase does not open this encrypted key file", path=path,
+                           reasons=errors)
     raise KeyFileError(f"{path}: not a key of any known profile", path=path, reasons=errors)
+

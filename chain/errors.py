@@ -79,6 +79,12 @@ class KeyFileError(CryptoError):
     code = "KEY_FILE_INVALID"
 
 
+class KeyFileEncrypted(KeyFileError):
+    """An encrypted key file read without a passphrase: it is not a bad file, it needs one."""
+
+    code = "KEY_FILE_ENCRYPTED"
+
+
 class EnvelopeInvalid(CryptoError):
     """An envelope that does not open: another recipient, another context, or changed bytes."""
 

@@ -24,7 +24,8 @@ BATCH = 500
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one call: committed, refused (with its rule) or rejected at the door."""
+    """What became of one call: committed, refused (with its rule), rejected at the door, or — when
+    the run was cut short — unknown (sent, not confirmed) or not_sent."""
 
     index: int
     label: str
@@ -36,33 +37,60 @@ class Outcome:
     height: int | None = None
 
 
+class Interrupted(MuluError):
+    """The node stopped answering (or committing) mid-run: the error, with what became of every call
+    so far, so that the calls of unknown outcome can be looked up and the rest sent again."""
+
+    def __init__(self, cause: MuluError, outcomes: list[Outcome]) -> None:
+        super().__init__(cause.message, code=cause.code, **cause.details)
+        self.outcomes = outcomes
+
+
 def submit_calls(member: Member, calls: list[tuple[str, str, dict[str, Any], str]],
                  progress: Callable[[int], None] = lambda n: None, timeout: float = 120.0) -> list[Outcome]:
-    """Sign and submit ``(contract, method, args, label)`` calls; return one outcome per call."""
+    """Sign and submit ``(contract, method, args, label)`` calls; return one outcome per call.
+
+    Raises :class:`Interrupted` if the node fails once calls are being sent: every call sent and
+    not confirmed is then ``unknown``, and every later one ``not_sent``.
+    """
     client = member.client
     outcomes: dict[int, Outcome] = {}
     waiting: dict[str, tuple[int, str]] = {}
     start_height = client.status()["height"]
-    for offset in range(0, len(calls), BATCH):
-        chunk = calls[offset:offset + BATCH]
-        txs = [member.sign(c, m, a) for c, m, a, _ in chunk]
-        answer = client.submit_batch([tx.to_bytes() for tx in txs])
-        for i, (row, (_, _, _, label)) in enumerate(zip(answer["results"], chunk)):
-            index = offset + i
-            if row["status"] == "pending":
-                waiting[row["tx_id"]] = (index, label)
-            else:
-                err = row["error"]
-                outcomes[index] = Outcome(index, label, "rejected", err["code"], err["details"].get("field", ""),
-                                          err["message"])
-        if any(o.status == "rejected" for o in outcomes.values()):
-            member.resync()  # later nonces would now skip ahead; stop signing on stale ones
-            break
-        progress(len(chunk))
-    _collect(client, waiting, outcomes, start_height, timeout)
-    for index, (_, _, _, label) in enumerate(calls):
-        outcomes.setdefault(index, Outcome(index, label, "not_sent", message="an earlier call was rejected"))
-    return [outcomes[i] for i in range(len(calls))]
+    sent = 0  # calls[:sent] have been handed to the node (the last batch perhaps only in part)
+    try:
+        for offset in range(0, len(calls), BATCH):
+            chunk = calls[offset:offset + BATCH]
+            txs = [member.sign(c, m, a) for c, m, a, _ in chunk]
+            sent = offset + len(chunk)
+            answer = client.submit_batch([tx.to_bytes() for tx in txs])
+            for i, (row, (_, _, _, label)) in enumerate(zip(answer["results"], chunk)):
+                index = offset + i
+                if row["status"] == "pending":
+                    waiting[row["tx_id"]] = (index, label)
+                else:
+                    err = row["error"]
+                    outcomes[index] = Outcome(index, label, "rejected", err["code"],
+                                              err["details"].get("field", ""), err["message"])
+            if any(o.status == "rejected" for o in outcomes.values()):
+                member.resync()  # later nonces would now skip ahead; stop signing on stale ones
+                break
+            progress(len(chunk))
+        _collect(client, waiting, outcomes, start_height, timeout)
+    except MuluError as exc:
+        tx_ids = {index: tx_id for tx_id, (index, _) in waiting.items()}
+        for index in range(sent):
+            outcomes.setdefault(index, Outcome(index, calls[index][3], "unknown", tx_id=tx_ids.get(index, ""),
+                                               message="sent, not confirmed: look it up before sending it again"))
+        raise Interrupted(exc, _all(calls, outcomes, "the node stopped answering before it was sent")) from None
+    return _all(calls, outcomes, "an earlier call was rejected")
+
+
+def _all(calls: list[tuple[str, str, dict[str, Any], str]], outcomes: dict[int, Outcome],
+         why_not_sent: str) -> list[Outcome]:
+    """One outcome per call, in order; a call with none was not sent, for the reason given."""
+    return [outcomes.get(i) or Outcome(i, label, "not_sent", message=why_not_sent)
+            for i, (_, _, _, label) in enumerate(calls)]
 
 
 def _collect(client: Client, waiting: dict[str, tuple[int, str]], outcomes: dict[int, Outcome],
@@ -91,8 +119,9 @@ def read_records(path: Path) -> list[dict[str, Any]]:
 
     In CSV, list columns hold ``;``-separated values; ``data_items`` holds
     ``name:type:length`` triples separated by ``;``; ``true``/``false`` are booleans.
+    A file with no record is refused: publishing nothing is a mistake, not a success.
     """
-    text = path.read_text(encoding="utf-8-sig")
+    text = decode_text(path)
     if path.suffix.lower() == ".json":
         try:
             value = json.loads(text)
@@ -105,10 +134,40 @@ def read_records(path: Path) -> list[dict[str, Any]]:
         raise MuluError(f"{path}: give a .json or .csv file", code="FILE_INVALID", path=str(path))
     if not all(isinstance(r, dict) for r in records):
         raise MuluError(f"{path}: every record must be an object", code="FILE_INVALID", path=str(path))
+    if not records:
+        raise MuluError(f"{path} holds no records", code="FILE_EMPTY", path=str(path))
     return records
 
 
+ENCODINGS = ("utf-8-sig", "gbk")
+"""What a file may be written in, tried in this order: UTF-8 (with or without the BOM Excel
+writes), then GBK, which Excel on a Chinese Windows saves CSV in by default."""
+
+
+def decode_text(path: Path) -> str:
+    """The text of ``path`` in the first of :data:`ENCODINGS` that decodes all of it."""
+    data = path.read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise MuluError(f"{path} is neither UTF-8 nor GBK text: save it as UTF-8", code="FILE_ENCODING_UNKNOWN",
+                    path=str(path))
+
+
 LIST_COLUMNS = ("duty_items", "related_codes", "systems")
+
+
+def csv_columns(spec: dict[str, Any]) -> str:
+    """The CSV columns a method takes, from its argument spec (so the help cannot drift from the
+    contract): the required ones, then the optional ones, and how lists and data items are written."""
+    required = [name for name, arg in spec.items() if arg.required]
+    optional = [name for name, arg in spec.items() if not arg.required]
+    return (f"Required columns: {', '.join(required)}. Optional: {', '.join(optional) or 'none'}. "
+            f"In {', '.join(c for c in LIST_COLUMNS if c in spec)} give ;-separated values; in data_items "
+            "name:type:length triples separated by ; (e.g. 学生姓名:C:32;入学日期:D:8); booleans are true or "
+            "false. CSV may be UTF-8 (with or without BOM) or GBK.")
 
 
 def _csv_record(row: dict[str, str]) -> dict[str, Any]:

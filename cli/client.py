@@ -38,7 +38,12 @@ class Client:
     def __init__(self, url: str = "http://127.0.0.1:8500", *, timeout: float = 60.0,
                  http: httpx.Client | None = None) -> None:
         self.url = url.rstrip("/")
-        self.http = http or httpx.Client(base_url=self.url, timeout=timeout)
+        if not self.url.startswith(("http://", "https://")):
+            raise ApiError(0, "NODE_URL_INVALID", f"the node's URL {url!r} must begin with http:// or https://")
+        try:
+            self.http = http or httpx.Client(base_url=self.url, timeout=timeout)
+        except httpx.InvalidURL as exc:
+            raise ApiError(0, "NODE_URL_INVALID", f"the node's URL {url!r} is not a URL: {exc}") from None
 
     def _request(self, method: str, path: str, **kw: Any) -> Any:
         try:

@@ -10,18 +10,23 @@ import base64
 import json
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from chain.crypto import ALIASES, canonical_name, load_private_key_file, profile, profile_names
-from chain.errors import MuluError
+from chain.crypto import ALIASES, PrivateKey, canonical_name, load_private_key_file, profile, profile_names
+from chain.errors import KeyFileEncrypted, MuluError
 from chain.genesis import Genesis
 from cli.client import Client, Member
+
+if TYPE_CHECKING:
+    from cli.bulk import Outcome
+    from node.home import Home
 
 app = typer.Typer(help="mulu — the catalog chain (目录链): a permissioned ledger for government catalogs.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -95,6 +100,50 @@ def _time(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).astimezone().isoformat(timespec="seconds")
 
 
+@contextmanager
+def writing(out: Path) -> Iterator[None]:
+    """Around writing ``out``: its folder must exist (no command makes folders nobody asked for),
+    and a place that cannot be written is one line, FILE_UNWRITABLE."""
+    if not out.parent.is_dir():
+        fail(MuluError(f"the folder {out.parent} does not exist: make it first", code="FOLDER_MISSING",
+                       path=str(out.parent)))
+    try:
+        yield
+    except OSError as exc:
+        fail(MuluError(f"cannot write {out}: {exc.strerror or exc}", code="FILE_UNWRITABLE", path=str(out)))
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Around reading a user's files: a refusal is printed with its code, and a file that cannot
+    be read (missing, a folder, not allowed) is FILE_UNREADABLE naming it."""
+    try:
+        yield
+    except MuluError as exc:
+        fail(exc)
+    except OSError as exc:
+        fail(MuluError(f"cannot read {exc.filename}: {exc.strerror or exc}", code="FILE_UNREADABLE",
+                       path=str(exc.filename)))
+
+
+def load_key(path: Path, passphrase: Optional[str]) -> PrivateKey:
+    """A signing key file, with what to do when it cannot be used: an encrypted one names the
+    options that give its passphrase, a missing or unreadable one is KEY_FILE_UNREADABLE."""
+    try:
+        return load_private_key_file(str(path), passphrase)
+    except KeyFileEncrypted as exc:
+        raise KeyFileEncrypted(f"{exc.message}: give it with --passphrase or MULU_PASSPHRASE",
+                               **exc.details) from None
+    except OSError as exc:
+        raise MuluError(f"cannot read key file {path}: {exc.strerror or exc}", code="KEY_FILE_UNREADABLE",
+                        path=str(path)) from None
+
+
+def signer(node: str, key: Path, sender: str, passphrase: Optional[str]) -> Member:
+    """The member ``sender`` signing with ``key``, talking to ``node``."""
+    return Member(Client(node), load_key(key, passphrase), sender)
+
+
 # --- keys and setup --------------------------------------------------------------
 
 _PROFILE_HELP = (f"Crypto profile: one of {', '.join(profile_names())} "
@@ -115,7 +164,8 @@ def keygen(out: Path = typer.Option(..., "--out", help="Where to write the priva
         fail(exc)
     if out.exists():
         fail(MuluError(f"{out} exists; refusing to overwrite a key", code="KEY_FILE_EXISTS"))
-    write_private_key(out, key, passphrase)
+    with writing(out):
+        write_private_key(out, key, passphrase)
     show({"file": str(out), "profile": key.profile.name, "key_id": key.key_id, "public_key": key.public_key.hex()})
 
 
@@ -144,7 +194,9 @@ def docker(out: Path = typer.Option(Path("docker"), "--out", help="Folder to wri
     """Generate the container files for the network the tests run."""
     from node.deploy import write
 
-    show({"written": [str(p) for p in write(out)]})
+    with writing(out):
+        written = write(out)
+    show({"written": [str(p) for p in written]})
 
 
 # --- the node --------------------------------------------------------------------
@@ -178,11 +230,13 @@ def demo(home: Path = typer.Option(Path("demo-home"), "--home"),
     """Initialise a chain (if needed), run a signed scenario, print it, keep serving."""
     from cli.demo import run_scenario
     from cli.serve import Server
-    from node.home import Home, init_home
+    from node.home import Home, init_home, split_address
     from node.node import Node
     from node.service import tune_garbage_collector
 
     try:
+        if api:
+            split_address(api)  # before a new home is made for it
         h = Home(home)
         if not h.exists():
             init_home(home, genesis_time=time.time_ns() // 1_000_000)
@@ -198,6 +252,7 @@ def demo(home: Path = typer.Option(Path("demo-home"), "--home"),
         steps = run_scenario(h, client)
         _print_steps(steps)
         _print_overlaps(client)
+        _print_demo_members(h)
         status = client.status()
         console.print(f"chain [bold]{status['chain_id']}[/] height {status['height']}, "
                       f"tip {status['tip_hash'][:16]}…")
@@ -223,10 +278,21 @@ def _print_steps(steps) -> None:
                  for i, s in enumerate(steps, 1)])
 
 
+def _print_demo_members(home: Home) -> None:
+    """Who is who on the demo chain: each genesis member's 统一社会信用代码, roles and key file, so a
+    newcomer can sign as any of them (``--key`` and ``--sender``) without reading the genesis."""
+    keys = home.path / "keys"
+    print_table(f"演示成员 demo members — keys in {keys}", ("统一社会信用代码 --sender", "名称 name", "角色 roles",
+                                                           "密钥 --key"),
+                [(m["uscc"], m["name"], ", ".join(m["roles"]), str(home.key_file(m["uscc"])))
+                 for m in home.genesis().doc["members"]])
+
+
 def _print_overlaps(client: Client) -> None:
     """一数一源: the data items declared by one department that another already provides."""
     rows = client.get("/v1/catalog/overlaps", limit=1000)["overlaps"]
     if not rows:
+        console.print("一数一源: no overlaps (no data item is declared by two departments)")
         return
     names = {m["uscc"]: m["name"] for m in client.members(limit=1000)["members"]}
     print_table("一数一源 重复采集提示 / single-source overlaps (000:第七条)",
@@ -264,7 +330,7 @@ def tx_send(contract: str = typer.Argument(...), method: str = typer.Argument(..
             node: str = NODE) -> None:
     """Sign a call with a key file and submit it; print the result."""
     try:
-        member = Member(Client(node), load_private_key_file(str(key), passphrase), sender)
+        member = signer(node, key, sender, passphrase)
         answer = member.call(contract, method, _args(args), wait=wait)
     except MuluError as exc:
         fail(exc)
@@ -282,34 +348,47 @@ PASSPHRASE = typer.Option(None, "--passphrase", envvar="MULU_PASSPHRASE")
 
 def _bulk(node: str, key: Path, sender: str, passphrase: Optional[str], contract: str, method: str,
           records: list[dict[str, Any]], label: str) -> None:
-    """Submit one call per record with a progress bar; print outcomes; exit 1 if any failed."""
+    """Submit one call per record with a progress bar; print outcomes; exit 1 if any failed.
+
+    If the node goes away mid-run, the outcomes so far are printed before the error, marking the
+    records sent but not confirmed (unknown) and those not sent, so the run can be resumed safely.
+    """
     from rich.progress import Progress
 
-    from cli.bulk import submit_calls
+    from cli.bulk import Interrupted, submit_calls
 
     try:
-        member = Member(Client(node), load_private_key_file(str(key), passphrase), sender)
+        member = signer(node, key, sender, passphrase)
         calls = [(contract, method, r, str(r.get(label, i + 1))) for i, r in enumerate(records)]
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task(f"{contract}.{method}", total=len(calls))
             outcomes = submit_calls(member, calls, lambda n: progress.advance(task, n))
+    except Interrupted as exc:
+        _print_outcomes(f"{contract}.{method}", label, exc.outcomes)
+        fail(exc)
     except MuluError as exc:
         fail(exc)
-    print_table(f"{contract}.{method}: {len(outcomes)} records", (label, "结果 outcome", "代码 code", "字段 field", "区块 block"),
-                [(o.label, o.status, o.code, o.field, o.height) for o in outcomes])
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("committed", "refused", "rejected", "not_sent")}
-    console.print(" ".join(f"{k}={v}" for k, v in counts.items()))
-    if counts["committed"] != len(outcomes):
+    if _print_outcomes(f"{contract}.{method}", label, outcomes) != len(outcomes):
         raise typer.Exit(1)
+
+
+def _print_outcomes(title: str, label: str, outcomes: list[Outcome]) -> int:
+    """The table of a bulk run's outcomes and a line counting each kind; returns how many were committed."""
+    print_table(f"{title}: {len(outcomes)} records", (label, "结果 outcome", "代码 code", "字段 field", "区块 block",
+                                                       "说明 note"),
+                [(o.label, o.status, o.code, o.field, o.height, o.message if o.status in ("unknown", "not_sent")
+                  else "") for o in outcomes])
+    counts = {s: sum(o.status == s for o in outcomes)
+              for s in ("committed", "refused", "rejected", "unknown", "not_sent")}
+    console.print(" ".join(f"{k}={v}" for k, v in counts.items() if v or k != "unknown"))
+    return counts["committed"]
 
 
 def _records(path: Path) -> list[dict[str, Any]]:
     from cli.bulk import read_records
 
-    try:
+    with reading():
         return read_records(path)
-    except (MuluError, OSError) as exc:
-        fail(exc if isinstance(exc, MuluError) else MuluError(str(exc), code="FILE_UNREADABLE"))
 
 
 @duty_app.command("propose")
@@ -328,19 +407,33 @@ def duty_approve(file: Path = typer.Option(..., "--file", help="JSON or CSV: dep
     _bulk(node, key, sender, passphrase, "duty", "return_item" if return_ else "approve", _records(file), "item_id")
 
 
+def _of_member(client: Client, code: str, path: str, **params: Any) -> Any:
+    """Read ``path`` about member ``code``, once the member is known to exist: a mistyped
+    统一社会信用代码 is the node's MEMBER_NOT_FOUND, not an empty table."""
+    client.member(code)
+    return client.get(path, limit=1000, **params)
+
+
 @duty_app.command("list")
 def duty_list(department: str, node: str = NODE) -> None:
     """A department's duty items as a table."""
-    items = fetch(lambda: Client(node).get(f"/v1/duty/{department}", limit=1000)["items"])
+    items = fetch(lambda: _of_member(Client(node), department, f"/v1/duty/{department}")["items"])
     print_table(f"职责目录 {department}", ("事项 item", "主要职责 main duty", "职责事项 title", "状态 status", "版本 version"),
                 [(i["item_id"], i["main_duty"], i["title"], i["status"], i["version"]) for i in items])
 
 
-@catalog_app.command("publish")
+def _publish_help() -> str:
+    from cli.bulk import csv_columns
+    from contracts.catalog import ENTRY_ARGS
+
+    return f"Publish catalog entries (1272号 metadata), one a CSV row or JSON object.\n\n{csv_columns(ENTRY_ARGS)}"
+
+
+@catalog_app.command("publish", help=_publish_help())
 def catalog_publish(file: Path = typer.Option(..., "--file", help="JSON or CSV of catalog entries."),
                     key: Path = KEY, sender: str = SENDER, passphrase: Optional[str] = PASSPHRASE,
                     node: str = NODE) -> None:
-    """Publish catalog entries (1272号 metadata; see README for the CSV columns)."""
+    """Publish catalog entries; the help, with every column, is made from the contract's argument spec."""
     _bulk(node, key, sender, passphrase, "catalog", "publish", _records(file), "resource_code")
 
 
@@ -367,7 +460,8 @@ def catalog_diff(code: str, from_version: int, to_version: int, node: str = NODE
 @catalog_app.command("list")
 def catalog_list(department: str, node: str = NODE) -> None:
     """A department's catalog entries as a table."""
-    entries = fetch(lambda: Client(node).get("/v1/catalog/entries", department=department, limit=1000)["entries"])
+    entries = fetch(lambda: _of_member(Client(node), department, "/v1/catalog/entries",
+                                       department=department)["entries"])
     print_table(f"数据目录 {department}", ("资源代码", "名称 name", "信息项 items", "共享 share", "版本 version"),
                 [(e["resource_code"], e["entry"]["name"], len(e["entry"]["data_items"]), e["entry"]["share_type"],
                   e["version"]) for e in entries])
@@ -399,7 +493,7 @@ def _send(node: str, key: Path, sender: str, passphrase: Optional[str], contract
           args: dict[str, Any]) -> None:
     """Sign one call, wait for its block, print the answer; exit 1 unless committed."""
     try:
-        member = Member(Client(node), load_private_key_file(str(key), passphrase), sender)
+        member = signer(node, key, sender, passphrase)
         answer = member.call(contract, method, args)
     except MuluError as exc:
         fail(exc)
@@ -474,13 +568,12 @@ def q_state(key: str, node: str = NODE, height: Optional[int] = typer.Option(Non
             history: bool = typer.Option(False, "--history", help="Every version."),
             proof: bool = typer.Option(False, "--proof", help="Print a state proof.")) -> None:
     """A state record, current or as of --height; its history or proof."""
-    client = Client(node)
     if history:
-        _query(lambda: client.history(key))
+        _query(lambda: Client(node).history(key))
     elif proof:
-        _query(lambda: client.state_proof(key, height))
+        _query(lambda: Client(node).state_proof(key, height))
     else:
-        _query(lambda: client.state(key, height))
+        _query(lambda: Client(node).state(key, height))
 
 
 @query_app.command("members")
@@ -498,12 +591,8 @@ def q_members(node: str = NODE) -> None:
 def _file_job(job: Any, out: Path) -> Any:
     """Run ``job`` (which reads files), failing with a stable code on a refusal or an unreadable
     file, and refuse to overwrite ``out``."""
-    try:
+    with reading():
         result = job()
-    except MuluError as exc:
-        fail(exc)
-    except OSError as exc:
-        fail(MuluError(f"cannot read {exc.filename}: {exc.strerror}", code="FILE_UNREADABLE"))
     if out.exists():
         fail(MuluError(f"{out} exists; refusing to overwrite it", code="FILE_EXISTS"))
     return result
@@ -521,7 +610,8 @@ def envelope_seal(to: Path = typer.Option(..., "--to", help="The custodian's SM2
 
     envelope = _file_job(lambda: seal(profile("sm2-sm3").public_key_from_pem(to.read_bytes()),
                                       secret.read_bytes(), context.encode()), out)
-    out.write_bytes(envelope.to_bytes())
+    with writing(out):
+        out.write_bytes(envelope.to_bytes())
     show({"file": str(out), "scheme": envelope.scheme, "recipient": envelope.recipient})
 
 
@@ -534,9 +624,10 @@ def envelope_open(key: Path = typer.Option(..., "--key", help="The custodian's S
     """Open an envelope sealed to this key; refuses another key, another context or any changed byte."""
     from chain.envelope import open_envelope
 
-    secret = _file_job(lambda: open_envelope(load_private_key_file(str(key), passphrase), envelope.read_bytes(),
+    secret = _file_job(lambda: open_envelope(load_key(key, passphrase), envelope.read_bytes(),
                                              context.encode()), out)
-    out.write_bytes(secret)
+    with writing(out):
+        out.write_bytes(secret)
     show({"file": str(out), "bytes": len(secret)})
 
 
@@ -544,27 +635,35 @@ def envelope_open(key: Path = typer.Option(..., "--key", help="The custodian's S
 def export(out: Path = typer.Option(..., "--out", help="The archive file to write."),
            home: Optional[Path] = typer.Option(None, "--home", help="Read a stopped node's store."),
            node: Optional[str] = typer.Option(None, "--node", help="Or download from a running node.")) -> None:
-    """Write the whole chain to one file, for `mulu audit verify`."""
-    try:
-        if node:
-            data = Client(node).export()
-            out.write_bytes(data)
-            count = None
-        elif home:
-            from node.home import Home
-            from node.node import open_ledger
+    """Write the whole chain to one file, for `mulu audit verify`; print its size and block count."""
+    if not (node or home):
+        fail(MuluError("give --home DIR or --node URL", code="USAGE"))
+    with writing(out):
+        try:
+            if node:
+                out.write_bytes(Client(node).export())
+                count = _archive_blocks(out.read_bytes())
+            else:
+                from node.home import Home
+                from node.node import open_ledger
 
-            ledger = open_ledger(Home(home))
-            try:
-                with open(out, "wb") as f:
-                    count = ledger.export(f)
-            finally:
-                ledger.close()
-        else:
-            fail(MuluError("give --home DIR or --node URL", code="USAGE"))
-    except MuluError as exc:
-        fail(exc)
+                ledger = open_ledger(Home(home))
+                try:
+                    with open(out, "wb") as f:
+                        count = ledger.export(f)
+                finally:
+                    ledger.close()
+        except MuluError as exc:
+            fail(exc)
     show({"archive": str(out), "bytes": out.stat().st_size, "blocks": count})
+
+
+def _archive_blocks(data: bytes) -> int:
+    """The block count an archive's end frame states (the archive is checked by `audit verify`, not here)."""
+    from chain.archive import end_frame, read_frames
+
+    *_, last = read_frames(data)
+    return end_frame(last.data)[0]
 
 
 @store_app.command("check")
@@ -589,10 +688,8 @@ def audit_verify(genesis: Path = typer.Option(..., "--genesis", help="The genesi
     from chain.audit import audit_archive
     from contracts.registry import Registry
 
-    try:
+    with reading():
         report = audit_archive(Genesis.load(str(genesis)), archive.read_bytes(), Registry())
-    except (MuluError, OSError) as exc:
-        fail(exc if isinstance(exc, MuluError) else MuluError(str(exc), code="FILE_UNREADABLE"))
     summary = {"ok": report.ok, "blocks": report.blocks, "transactions": report.transactions,
                "findings": [f.to_dict() for f in report.findings]}
     print(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -616,12 +713,11 @@ def proof_verify(genesis: Path = typer.Option(..., "--genesis"),
     """Check a transaction, state, block or consistency proof offline against the genesis validators."""
     from chain import proofs
 
-    try:
-        checked = proofs.verify(Genesis.load(str(genesis)), _unb64(json.loads(proof.read_text())))
-    except ValueError as exc:
-        fail(MuluError(f"the proof file is not JSON: {exc}", code="PROOF_INVALID"))
-    except MuluError as exc:
-        fail(exc)
+    with reading():
+        try:
+            checked = proofs.verify(Genesis.load(str(genesis)), _unb64(json.loads(proof.read_text())))
+        except ValueError as exc:
+            fail(MuluError(f"the proof file is not JSON: {exc}", code="PROOF_INVALID"))
     show({"ok": True, **checked})
 
 

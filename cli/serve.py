@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import signal
+import socket
 import threading
 import time
 
@@ -12,14 +14,22 @@ import uvicorn
 
 from chain.errors import MuluError
 from node.api import create_app
+from node.home import split_address
 from node.node import Node
 
 
-def split_address(address: str) -> tuple[str, int]:
-    host, _, port = address.rpartition(":")
-    if not host or not port.isdigit():
-        raise MuluError(f"address {address!r} is not HOST:PORT", code="ADDRESS_INVALID", address=address)
-    return host, int(port)
+def bind(address: str) -> socket.socket:
+    """A listening socket on ``HOST:PORT``, bound before the node says it is serving there, so a
+    port in use or a host that is not this machine's is one clear error, not a server that exits."""
+    host, port = split_address(address)
+    try:
+        return socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise MuluError(f"{host}:{port} is in use: stop what serves there or give another --api",
+                            code="API_ADDRESS_IN_USE", address=address) from None
+        raise MuluError(f"cannot serve on {address}: {exc.strerror or exc}", code="ADDRESS_INVALID",
+                        address=address) from None
 
 
 class _QuietServer(uvicorn.Server):
@@ -44,6 +54,11 @@ class Server:
 
     def __init__(self, node: Node, address: str) -> None:
         self.node = node
+        try:
+            self.socket = bind(address)
+        except MuluError:
+            node.ledger.close()  # the node never started: release its store for the next try
+            raise
         host, port = split_address(address)
         app = create_app(node, export=lambda: _export_chunks(node))
         self.config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
@@ -53,12 +68,12 @@ class Server:
 
     def start(self, timeout: float = 15.0) -> None:
         self.node.start()
-        self._thread = threading.Thread(target=self.server.run, name="api", daemon=True)
+        self._thread = threading.Thread(target=self.server.run, args=([self.socket],), name="api", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self.server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise MuluError(f"the API did not start on {self.url} (port in use?)", code="API_START_FAILED",
+                raise MuluError(f"the API did not start on {self.url}", code="API_START_FAILED",
                                 url=self.url)
             time.sleep(0.02)
 
@@ -66,14 +81,16 @@ class Server:
         """Serve in the foreground until Ctrl-C or SIGTERM."""
         self.node.start()
         try:
-            self.server.run()
+            self.server.run([self.socket])
         finally:
+            self.socket.close()
             self.node.stop()
 
     def stop(self) -> None:
         self.server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self.socket.close()
         self.node.stop()
 
 

@@ -31,6 +31,16 @@ from node.samples import SAMPLE_MEMBERS, SampleMember
 DEFAULT_API = "127.0.0.1:8500"
 
 
+def split_address(address: str) -> tuple[str, int]:
+    """``HOST:PORT`` as (host, port), checked here so that a bad address is refused when it is
+    given (``mulu init --api``), not when a node later fails to serve on it."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise MuluError(f"address {address!r} is not HOST:PORT with a port from 1 to 65535",
+                        code="ADDRESS_INVALID", address=address)
+    return host, int(port)
+
+
 @dataclass(frozen=True)
 class NodeConfig:
     name: str
@@ -92,8 +102,7 @@ class Home:
 
 
 def write_private_key(path: Path, key: PrivateKey, passphrase: str | None = None) -> None:
-    """Write a PEM key file readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a PEM key file readable by its owner only, into a folder that exists."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(key.to_pem(passphrase.encode() if passphrase else None))
@@ -114,12 +123,17 @@ def init_home(path: str | os.PathLike, *, chain_id: str = "mulu-demo", profile_n
     This is the one place a node's store is created, with the genesis state written
     in it; ``node.json`` comes last, so a home exists only once its store does.
     """
+    split_address(api)
     home = Home(path)
     if home.exists() or home.data_dir.exists():
         raise MuluError(f"{home.path} already holds a node; choose another --home", code="HOME_EXISTS",
                         home=str(home.path))
     prof = profile(canonical_name(profile_name))
-    home.path.mkdir(parents=True, exist_ok=True)
+    try:
+        (home.path / "keys").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MuluError(f"cannot make a home in {home.path}: {exc.strerror or exc}", code="HOME_UNWRITABLE",
+                        home=str(home.path)) from None
     members = list(members)
     genesis_members = []
     for m in members:

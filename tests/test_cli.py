@@ -117,6 +117,8 @@ def test_keygen_plain_and_with_passphrase(tmp_path: Path):
     assert_fails("KEY_FILE_EXISTS", "keygen", "--out", tmp_path / "plain.pem")
     assert (tmp_path / "plain.pem").read_bytes() == before
     assert_fails("PROFILE_UNKNOWN", "keygen", "--out", tmp_path / "x.pem", "--profile", "rsa-md5")
+    assert_fails("FOLDER_MISSING", "keygen", "--out", tmp_path / "no" / "such" / "k.pem")
+    assert not (tmp_path / "no").exists()
 
 
 @pytest.mark.parametrize("name", ["sm2", "sm2-sm3"])
@@ -182,6 +184,10 @@ def test_demo_then_export_and_audit(tmp_path: Path, profile_name: str):
     assert "rejected" in output and "TX_SENDER_UNKNOWN" in output
     assert "TX_PROFILE_MISMATCH" in output  # a member signing under the other profile is turned away
     assert "一数一源" in output and "公民身份号码" in output
+    assert f"keys in {home / 'keys'}" in output  # where a newcomer finds the keys to sign with
+    for m in SAMPLE_MEMBERS:
+        [row] = [line for line in output.splitlines() if m.uscc in line and m.name in line]
+        assert str(home / "keys" / f"{m.uscc}.pem") in row and all(role in row for role in m.roles)
 
     archive = tmp_path / "chain.mulu"
     exported = mulu_json("export", "--home", home, "--out", archive)
@@ -279,8 +285,8 @@ def test_tx_send_query_and_proofs(served, tmp_path: Path):
     assert_fails("PROOF_INVALID", "proof", "verify", "--genesis", genesis, "--proof", tmp_path / "junk.json")
 
     archive = tmp_path / "remote.mulu"
-    mulu("export", "--node", url, "--out", archive)
-    assert mulu_json("audit", "verify", "--genesis", genesis, "--archive", archive)["blocks"] == 2
+    exported = mulu_json("export", "--node", url, "--out", archive)
+    assert exported["blocks"] == mulu_json("audit", "verify", "--genesis", genesis, "--archive", archive)["blocks"] == 2
 
     members = mulu("query", "members", "--node", url).output
     assert all(m.uscc in members for m in SAMPLE_MEMBERS)
@@ -308,8 +314,12 @@ def test_tx_send_and_query_refusals(served, tmp_path: Path):
     assert_fails("MEMBER_NOT_FOUND", "tx", "send", "anchor", "put", "--args", good, "--key", key,
                  "--sender", "91110108MA00000000", "--node", url)
     mulu("keygen", "--out", tmp_path / "locked.pem", "--passphrase", "pw")
-    assert_fails("KEY_FILE_INVALID", "tx", "send", "anchor", "put", "--args", good, "--key",
-                 tmp_path / "locked.pem", "--sender", edu.uscc, "--node", url)
+    output = assert_fails("KEY_FILE_ENCRYPTED", "tx", "send", "anchor", "put", "--args", good, "--key",
+                          tmp_path / "locked.pem", "--sender", edu.uscc, "--node", url)
+    assert "--passphrase" in output and "MULU_PASSPHRASE" in output
+    output = assert_fails("KEY_FILE_INVALID", "tx", "send", "anchor", "put", "--args", good, "--key",
+                          tmp_path / "locked.pem", "--passphrase", "wrong", "--sender", edu.uscc, "--node", url)
+    assert "passphrase does not open" in output
 
     assert_fails("BLOCK_NOT_FOUND", "query", "block", "99", "--node", url)
     assert_fails("TX_NOT_FOUND", "query", "tx", "ab" * 32, "--node", url)
@@ -322,3 +332,54 @@ def test_node_start_needs_a_home(tmp_path: Path):
     """node start on a folder that is not a home exits 1 with HOME_NOT_INITIALISED."""
     assert_fails("HOME_NOT_INITIALISED", "node", "start", "--home", tmp_path / "nothing",
                  "--api", f"127.0.0.1:{free_port()}")
+
+
+@pytest.mark.parametrize("api", ["127.0.0.1:99999", "127.0.0.1:0", ":8500", "127.0.0.1", "127.0.0.1:http"])
+def test_init_refuses_an_address_it_could_not_serve_on(tmp_path: Path, api: str):
+    """init --api takes HOST:PORT with a host and a port from 1 to 65535; anything else is ADDRESS_INVALID
+    when given, and no home is made (not a node that later dies on start)."""
+    assert_fails("ADDRESS_INVALID", "init", "--home", tmp_path / "home", "--api", api)
+    assert not (tmp_path / "home").exists()
+    assert_fails("ADDRESS_INVALID", "demo", "--home", tmp_path / "demo", "--exit", "--api", api)
+    assert not (tmp_path / "demo").exists()
+
+
+def test_init_where_no_home_can_be_made(tmp_path: Path):
+    """init (and demo, which inits a new home) on a path that is a file, or below one, is HOME_UNWRITABLE."""
+    (tmp_path / "file").write_text("not a folder")
+    for home in (tmp_path / "file", tmp_path / "file" / "home"):
+        assert_fails("HOME_UNWRITABLE", "init", "--home", home)
+        assert_fails("HOME_UNWRITABLE", "demo", "--home", home, "--exit", "--api", f"127.0.0.1:{free_port()}")
+
+
+def test_node_start_on_a_port_in_use(tmp_path: Path):
+    """node start refuses a port out of range (ADDRESS_INVALID) and binds its port before it says it is
+    serving: a port in use is one line, API_ADDRESS_IN_USE, with no 'serving' announced; the store is
+    left closed for the next try."""
+    import socket
+
+    home = init_home(tmp_path / "home", genesis_time=GENESIS_TIME)
+    assert_fails("ADDRESS_INVALID", "node", "start", "--home", home.path, "--api", "127.0.0.1:99999")
+    with socket.create_server(("127.0.0.1", free_port())) as taken:
+        port = taken.getsockname()[1]
+        output = assert_fails("API_ADDRESS_IN_USE", "node", "start", "--home", home.path, "--api",
+                              f"127.0.0.1:{port}")
+        assert "serving" not in output and "Traceback" not in output
+        assert_fails("API_ADDRESS_IN_USE", "demo", "--home", home.path, "--exit", "--api", f"127.0.0.1:{port}")
+    assert mulu_json("store", "check", "--home", home.path)["ok"] is True
+
+
+def test_a_member_registers_a_new_key_as_the_readme_says(served, tmp_path: Path):
+    """The README's path: keygen a key, add it with `tx send identity add_key` signed by a key the member
+    has, then sign with the new key."""
+    home, url = served
+    edu = by_short("市教委")
+    made = mulu_json("keygen", "--out", tmp_path / "new.pem")
+    added = mulu_json("tx", "send", "identity", "add_key", "--args",
+                      json.dumps({"public_key": {"$hex": made["public_key"]}}),
+                      "--key", home.key_file(edu.uscc), "--sender", edu.uscc, "--node", url)
+    assert added["status"] == "committed"
+    args = json.dumps({"doc_id": "d", "title": "t", "kind": "other", "digest": {"$hex": "00" * 32}})
+    sent = mulu_json("tx", "send", "anchor", "put", "--args", args, "--key", tmp_path / "new.pem",
+                     "--sender", edu.uscc, "--node", url)
+    assert sent["status"] == "committed"

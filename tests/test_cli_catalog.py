@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cli.bulk import read_records
 from node.samples import by_short
 from tests.test_cli import mulu
 
@@ -95,3 +96,74 @@ def test_invalid_files_name_the_problem(served, tmp_path):
     broken.write_text("[{")
     out = mulu("catalog", "publish", "--file", broken, *key_args(home, EDU), "--node", url, code=1).output
     assert "FILE_INVALID" in out
+
+
+def test_csv_in_utf8_with_bom_or_gbk_publishes(served, tmp_path):
+    """A CSV saved by Excel as UTF-8 with a BOM, or in GBK (the default on a Chinese Windows), is read
+    as the same records as plain UTF-8; a file in neither is FILE_ENCODING_UNKNOWN naming it."""
+    home, url = served
+    text = CSV_HEADER + csv_row("301001/000009", "学籍信息", EDU, "学生姓名:C:32", duty="")
+    (tmp_path / "utf8.csv").write_text(text, encoding="utf-8")
+    [plain] = read_records(tmp_path / "utf8.csv")
+    assert plain["name"] == "学籍信息"
+    for name, data in (("bom.csv", text.encode("utf-8-sig")), ("gbk.csv", text.encode("gbk"))):
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert read_records(path) == [plain]
+        out = mulu("catalog", "publish", "--file", path, *key_args(home, EDU), "--node", url, code=1).output
+        assert "CATALOG_NOTE_REQUIRED" in out and "refused=1" in out  # read, sent, judged by the contract
+    undecodable = tmp_path / "latin.csv"
+    undecodable.write_bytes(CSV_HEADER.encode() + b"\xff\xfe\x81\x00\n")
+    out = mulu("catalog", "publish", "--file", undecodable, *key_args(home, EDU), "--node", url, code=1).output
+    assert "error FILE_ENCODING_UNKNOWN:" in out and "latin.csv" in out
+
+
+def test_a_file_without_records_is_refused(served, tmp_path):
+    """A CSV with only its header, or an empty JSON list, is FILE_EMPTY: publishing nothing is a mistake."""
+    home, url = served
+    (tmp_path / "empty.csv").write_text(CSV_HEADER, encoding="utf-8")
+    (tmp_path / "empty.json").write_text("[]", encoding="utf-8")
+    for name in ("empty.csv", "empty.json"):
+        out = mulu("catalog", "publish", "--file", tmp_path / name, *key_args(home, EDU), "--node", url,
+                   code=1).output
+        assert "error FILE_EMPTY:" in out
+
+
+def test_node_lost_mid_run_shows_each_rows_fate(served, tmp_path, monkeypatch):
+    """When the node stops answering mid-run (here: on the second of three batches), publish prints every
+    row: those sent but not confirmed as unknown, the rest as not_sent, then the error; it exits 1."""
+    import cli.bulk
+    from cli.client import ApiError, Client
+
+    home, url = served
+    monkeypatch.setattr(cli.bulk, "BATCH", 2)
+    real = Client.submit_batch
+    batches = []
+
+    def once_then_gone(self, raws):
+        batches.append(1)
+        if len(batches) > 1:
+            raise ApiError(0, "NODE_UNREACHABLE", f"cannot reach the node at {url}: connection refused")
+        return real(self, raws)
+
+    monkeypatch.setattr(Client, "submit_batch", once_then_gone)
+    entries = tmp_path / "entries.csv"
+    entries.write_text(CSV_HEADER + "".join(csv_row(f"301001/00000{i}", f"信息{i}", EDU, "学生姓名:C:32")
+                                            for i in range(1, 6)), encoding="utf-8")
+    out = mulu("catalog", "publish", "--file", entries, *key_args(home, EDU), "--node", url, code=1).output
+    assert "error NODE_UNREACHABLE:" in out
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in out.splitlines()
+            if line.startswith("│ 301001/")}
+    assert rows == {"301001/000001": "unknown", "301001/000002": "unknown", "301001/000003": "unknown",
+                    "301001/000004": "unknown", "301001/000005": "not_sent"}
+    assert "unknown=4 not_sent=1" in out
+
+
+def test_empty_answers_say_so(served):
+    """overlaps with none says "no overlaps"; list for a code that is no member is MEMBER_NOT_FOUND, as
+    the API says, not an empty table."""
+    home, url = served
+    assert "no overlaps" in mulu("catalog", "overlaps", "--node", url).output
+    for group in ("catalog", "duty"):
+        out = mulu(group, "list", "91110108MA00000000", "--node", url, code=1).output
+        assert "error MEMBER_NOT_FOUND:" in out

@@ -212,10 +212,12 @@ def test_load_private_key_file(tmp_path):
     assert load_private_key_file(str(plain_path)).public_key == key.public_key
     assert load_private_key_file(str(locked_path), "秘密 passphrase").public_key == key.public_key
 
-    for path, passphrase in ((locked_path, "wrong"), (locked_path, None), (plain_path, "surplus")):
+    for path, passphrase, code in ((locked_path, "wrong", "KEY_FILE_INVALID"),
+                                   (locked_path, None, "KEY_FILE_ENCRYPTED"),  # not bad: it needs its passphrase
+                                   (plain_path, "surplus", "KEY_FILE_INVALID")):
         with pytest.raises(MuluError) as info:
             load_private_key_file(str(path), passphrase)
-        assert assert_code(info, "KEY_FILE_INVALID").details["path"] == str(path)
+        assert assert_code(info, code).details["path"] == str(path)
 
 
 # --- transactions --------------------------------------------------------------------
