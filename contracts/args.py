@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 from chain.errors import ArgsInvalid
 from contracts import uscc
-from contracts.text import confusable
+from contracts.text import confusable, plain
 
 
 class Spec(ABC):
@@ -83,7 +83,10 @@ class Name(Str):
                               field=where, expected="a name without words mixing scripts", scripts=mixed)
 
     def test_source(self, v: str, env: "_Compiler") -> str:
-        return f"({super().test_source(v, env)} and {env.add(confusable)}({v}) is None)"
+        # text already in normal form (ideographs and ASCII) is printable and mixes no scripts:
+        # one regular expression decides the common case, the full check the rest
+        return (f"(type({v}) is str and {self.min_len} <= len({v}) <= {self.max_len} and "
+                f"({env.add(plain)}({v}) is not None or {env.add(_passes(self.check))}({v})))")
 
 
 class _Matches:

@@ -95,7 +95,7 @@ def signed_txs(home: Home, chain_id: str, count: int) -> list[bytes]:
 
 def fresh_home(root: str, name: str, profile_name: str = DEFAULT) -> Home:
     return init_home(os.path.join(root, f"{name}-{profile_name}"), genesis_time=1_782_000_000_000,
-                     api="127.0.0.1:0", profile_name=profile_name)
+                     api="127.0.0.1:8599", profile_name=profile_name)
 
 
 def bench_in_process(root: str, profile_name: str = DEFAULT) -> float:

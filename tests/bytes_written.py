@@ -37,7 +37,7 @@ class CountingStore(MemoryStore):
 
 
 def measure(root: str) -> dict[str, int]:
-    home = init_home(os.path.join(root, "bytes"), genesis_time=1_782_000_000_000, api="127.0.0.1:0")
+    home = init_home(os.path.join(root, "bytes"), genesis_time=1_782_000_000_000, api="127.0.0.1:8599")
     store = CountingStore()
     node = Node(home, store=store, verify_threads=1)
     chain_id = node.genesis.chain_id
