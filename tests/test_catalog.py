@@ -13,7 +13,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chain.encoding import encode
 from contracts import catalog
 from contracts.catalog import queries as catalog_queries
 from node.samples import by_short

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pytest
 
-from chain.encoding import encode
 from contracts import duty
 from contracts.duty import queries as duty_queries
 from node.samples import by_short
