@@ -17,7 +17,6 @@ from typing import Any, Callable, Mapping
 
 from chain.errors import ArgsInvalid
 from contracts import uscc
-from contracts.text import confusable, plain
 
 
 class Spec(ABC):
@@ -68,25 +67,6 @@ class Str(Spec):
             return f"({text} and ({v} in {env.add(matches.seen)} or {env.add(matches)}({v})))"
         # most text is printable; what is not (tabs, line breaks, wide spaces) goes to the regex
         return f"({text} and ({v}.isprintable() or {env.add(_CONTROL.search)}({v}) is None))"
-
-
-@dataclass(frozen=True)
-class Name(Str):
-    """A name people read (a data item, a resource, a provider): text as :class:`Str`, and not a
-    word mixing Latin letters with Greek or Cyrillic ones (:func:`contracts.text.confusable`)."""
-
-    def check(self, value: Any, where: str) -> None:
-        super().check(value, where)
-        mixed = confusable(value)
-        if mixed is not None:
-            raise ArgsInvalid(f"argument {where}: a word mixes {mixed} letters, which look alike",
-                              field=where, expected="a name without words mixing scripts", scripts=mixed)
-
-    def test_source(self, v: str, env: "_Compiler") -> str:
-        # text already in normal form (ideographs and ASCII) is printable and mixes no scripts:
-        # one regular expression decides the common case, the full check the rest
-        return (f"(type({v}) is str and {self.min_len} <= len({v}) <= {self.max_len} and "
-                f"({env.add(plain)}({v}) is not None or {env.add(_passes(self.check))}({v})))")
 
 
 class _Matches:

@@ -16,7 +16,7 @@ one place that turns a name into its normal form:
 
 :func:`confusable` says what still looks like something else after that: a word mixing Latin
 letters with Greek or Cyrillic ones (``Сity`` with a Cyrillic С), the classic way to make two
-names look alike (Unicode TS #39, mixed scripts); such names are refused at the door.
+names look alike (Unicode TS #39, mixed scripts); the catalog refuses such names.
 """
 
 from __future__ import annotations
@@ -47,6 +47,15 @@ def normalize(text: str) -> str:
     if text.isascii():
         return _SPACE.sub(" ", text).strip()
     return _SPACE.sub(" ", _NFKC("NFKC", _INVISIBLE.sub("", text))).strip()
+
+
+def name_form(text: str) -> tuple[str, str | None]:
+    """A name's normal form, and the scripts a word of it mixes (None when it mixes none): both at
+    the cost of one regular expression for a name already in normal form, the common case."""
+    if plain(text):
+        return text, None
+    normal = normalize(text)
+    return normal, confusable(normal)
 
 
 def confusable(text: str) -> str | None:

@@ -113,6 +113,7 @@ CODES: dict[str, tuple[Article, str]] = {
     "CATALOG_NOTE_EXISTS": (NOTE, T_CATALOG + "test_invalid_notes_approved_twice_or_for_no_department"),
     "CATALOG_DEPARTMENT_UNKNOWN": (NOTE, T_CATALOG + "test_invalid_notes_approved_twice_or_for_no_department"),
     "CATALOG_DATA_ITEM_DUPLICATE": (NO_ARTICLE, T_ENTRIES),
+    "CATALOG_NAME_CONFUSABLE": ("000:第七条", T_CATALOG + "test_invalid_names_mixing_scripts_refused"),
     "CATALOG_RELATED_UNKNOWN": (NO_ARTICLE, T_ENTRIES),
     "CATALOG_UNCHANGED": (NO_ARTICLE, T_CATALOG + "test_invalid_codes_taken_and_unchanged_versions"),
     # calendar: its data is the chain's machinery; a deadline names its caller's article

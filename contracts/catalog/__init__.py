@@ -33,8 +33,8 @@ from chain.execution import Effects, StateView
 from chain.errors import RuleViolation
 from contracts import duty, workdays
 from contracts.identity import member_key
-from contracts.text import normalize
-from contracts.args import Bool, Date, ListOf, Name, Obj, OneOf, Str, Uscc
+from contracts.text import name_form
+from contracts.args import Bool, Date, ListOf, Obj, OneOf, Str, Uscc
 from contracts.base import Call, Contract, param, refuse
 from contracts.catalog.keys import (
     PROVIDES,
@@ -74,7 +74,7 @@ UPDATE_DEADLINE = contract.param(
             "(15 in Beijing, 002:第九条; 10 in Jiaozuo, 004:第十条)")
 
 DATA_ITEM = Obj({
-    "name": Name(max_len=100),
+    "name": Str(max_len=100),
     "data_type": OneOf(DATA_TYPES),
     "length": Str(max_len=12, pattern=r"[1-9][0-9]{0,5}(,[0-9]{1,2})?", required=False),
 })
@@ -85,8 +85,8 @@ ENTRY_ARGS = {
     "item": Str(max_len=2, min_len=2, pattern=r"[0-9]{2}"),
     "category": Str(max_len=3, min_len=3, pattern=r"[0-9]{3}"),
     "subcategory": Str(max_len=12, min_len=0, pattern=r"[0-9A-Z]{0,12}", required=False),
-    "name": Name(max_len=200),
-    "provider": Name(max_len=200),
+    "name": Str(max_len=200),
+    "provider": Str(max_len=200),
     "provider_code": Uscc(),
     "summary": Str(max_len=2000),
     "format": Str(max_len=64),
@@ -109,9 +109,10 @@ ENTRY_ARGS = {
 _OPTIONAL_TEXT = ("subcategory", "share_condition", "share_method", "share_basis", "open_condition", "note_id")
 
 
-def _check_rules(view: StateView, call: Call) -> tuple[dict[str, Any] | None, list[str]]:
+def _check_rules(view: StateView, call: Call) -> tuple[dict[str, Any] | None, list[str], str, str]:
     """The cross-field and cross-record rules of an entry (static shape is checked at the door);
-    returns the entry's current record, if it has one, and its data item names, trimmed."""
+    returns the entry's current record, if it has one, and its data item names, its name and its
+    provider in normal form (:func:`contracts.text.name_form`)."""
     a = call.args
     code = a["resource_code"]
     prefix = a["class"] + a["item"] + a["category"] + a.get("subcategory", "")
@@ -136,7 +137,15 @@ def _check_rules(view: StateView, call: Call) -> tuple[dict[str, Any] | None, li
     if a["open_to_public"] and a["share_type"] == "not_shared":
         raise refuse("CATALOG_OPEN_NOT_SHARED", "a resource not shared with departments cannot be open to the public",
                      article=ARTICLE_SHARE, field="open_to_public")
-    names = [normalize(item["name"]) for item in a["data_items"]]  # one name however it is spelled
+    forms = [name_form(item["name"]) for item in a["data_items"]]  # one name however it is spelled
+    titles = {"name": name_form(a["name"]), "provider": name_form(a["provider"])}
+    if any(mixed for _, mixed in forms) or any(mixed for _, mixed in titles.values()):
+        named = [*titles.items(), *((f"data_items[{i}].name", form) for i, form in enumerate(forms))]
+        where, (_, mixed) = next((where, form) for where, form in named if form[1])
+        raise refuse("CATALOG_NAME_CONFUSABLE", f"a word of {where} mixes {mixed} letters, which look alike: "
+                     "one name must not pass for another", article=ARTICLE_SINGLE_SOURCE, field=where,
+                     scripts=mixed)
+    names = [name for name, _ in forms]
     if len(set(names)) != len(names) or not all(names):
         raise refuse("CATALOG_DATA_ITEM_DUPLICATE", "信息项 names are non-empty and distinct within an entry",
                      field="data_items")
@@ -145,7 +154,7 @@ def _check_rules(view: StateView, call: Call) -> tuple[dict[str, Any] | None, li
             raise refuse("CATALOG_RELATED_UNKNOWN", f"关联资源代码 {related} is not a catalogued resource",
                          field=f"related_codes[{i}]")
     _check_duty_mapping(view, call)
-    return existing, names
+    return existing, names, titles["name"][0], titles["provider"][0]
 
 
 def _check_duty_mapping(view: StateView, call: Call) -> None:
@@ -185,13 +194,13 @@ def _trimmed(items: list[dict[str, Any]], names: list[str]) -> list[dict[str, An
 @contract.method(roles=duty.OWNER_ROLES, args=ENTRY_ARGS)
 def publish(view: StateView, call: Call) -> Effects:
     """Publish a catalog entry, or a new version of one of the department's own entries."""
-    current, item_names = _check_rules(view, call)
+    current, item_names, name, provider = _check_rules(view, call)
     a = call.args
     sender = call.sender
     code = a["resource_code"]
     entry = {name: a.get(name, "" if name in _OPTIONAL_TEXT else []) for name in ENTRY_ARGS if name != "reason"}
     entry["data_items"] = _trimmed(a["data_items"], item_names)
-    entry["name"], entry["provider"] = normalize(a["name"]), normalize(a["provider"])
+    entry["name"], entry["provider"] = name, provider
     if current is not None and current["entry"] == entry:
         raise refuse("CATALOG_UNCHANGED", f"version {current['version']} of {code} already says this",
                      field="resource_code", version=current["version"])
