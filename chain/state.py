@@ -30,7 +30,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from chain.crypto import CryptoProfile
 from chain.encoding import decode_trusted, encode, encode_local, join_array
-from chain.errors import BadRequest
+from chain.errors import BadRequest, NotFound
 from chain.store import Store
 
 CURRENT = b"c"
@@ -182,11 +182,11 @@ class StateReader:
 
 
 def _versioned(key: str) -> bytes:
-    """The bytes of ``key``, refused for derived-index keys, which keep no versions."""
+    """The bytes of ``key``; a derived-index key has no versioned record (RECORD_NOT_FOUND)."""
     kb = check_key(key)
     if key.startswith(INDEX_PREFIX):
-        raise BadRequest(f"{INDEX_PREFIX} keys are derived indexes: they have a current value only, no versions",
-                         key=key[:80])
+        raise NotFound(f"{INDEX_PREFIX} keys are derived indexes: they have a current value only, no versions",
+                       code="RECORD_NOT_FOUND", key=key[:80])
     return kb
 
 

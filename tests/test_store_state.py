@@ -412,7 +412,7 @@ def test_index_keys_have_a_current_value_only_and_stay_out_of_the_state_root(hom
         for read in (state.version, state.history):
             with pytest.raises(MuluError) as info:
                 read("idx/kv/a")
-            assert info.value.code == "BAD_REQUEST"
+            assert info.value.code == "RECORD_NOT_FOUND"
         roots.append(chain.ledger.block(1).header.state_root)
         chain.commit([s.tx(alice, "kv", "index", {"key": "a"})])
         assert state.get("idx/kv/a") is None and list(state.keys("idx/kv/")) == [("idx/kv/b", 5)]

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
 from chain.errors import NotFound
-from chain.state import INDEX_PREFIX
 from node.api.common import MAX_INT, NodeDep, answer, check_height, proof_value
 from node.api.schemas import (BlockPublic, ContractsPublic, HistoryPublic, ProofPublic, StatusPublic,
                               VersionPublic)
@@ -18,13 +17,6 @@ router = APIRouter(prefix="/v1")
 STATE_KEY = Query(..., min_length=1, max_length=512, pattern=r"^[^\x00]+$",
                   description="a state key (the layouts are in contracts/<name>/keys.py); derived-index keys "
                               "keep no versions and are not served here")
-
-
-def _versioned(key: str) -> str:
-    """A key that may hold versions: a derived-index key holds none (404)."""
-    if key.startswith(INDEX_PREFIX):
-        raise NotFound(f"{key!r} is a derived-index key: it keeps no versions", code="RECORD_NOT_FOUND", key=key)
-    return key
 
 
 @router.get("/status", response_model=StatusPublic, tags=["chain"])
@@ -63,7 +55,7 @@ def get_consistency(node: NodeDep, old: int = Query(..., ge=1, le=MAX_INT),
 def get_state(node: NodeDep, key: str = STATE_KEY, height: int | None = Query(None, ge=0, le=MAX_INT)) -> Any:
     """A record's current version, or the version in force at ``height``."""
     check_height(node, height)
-    version = node.ledger.state.version(_versioned(key), height)
+    version = node.ledger.state.version(key, height)
     if version is None:
         raise NotFound(f"no record at {key!r}", code="RECORD_NOT_FOUND", key=key)
     return answer(version.to_public(node.ledger.profile))
@@ -73,7 +65,7 @@ def get_state(node: NodeDep, key: str = STATE_KEY, height: int | None = Query(No
 def get_history(node: NodeDep, key: str = STATE_KEY, start: int = Query(0, ge=0, le=MAX_INT),
                 limit: int = Query(100, ge=1, le=1000)) -> Any:
     """Every version of a record, oldest first, each linked to the one before by hash."""
-    versions = node.ledger.state.history(_versioned(key), start=start, limit=limit)
+    versions = node.ledger.state.history(key, start=start, limit=limit)
     if not versions and start == 0:
         raise NotFound(f"no record at {key!r}", code="RECORD_NOT_FOUND", key=key)
     return {"key": key, "versions": [answer(v.to_public(node.ledger.profile)) for v in versions]}
@@ -83,7 +75,7 @@ def get_history(node: NodeDep, key: str = STATE_KEY, start: int = Query(0, ge=0,
 def get_state_proof(node: NodeDep, key: str = STATE_KEY, height: int | None = Query(None, ge=0, le=MAX_INT)) -> Any:
     """A record's version with a state-tree proof against the block header at ``height``."""
     ledger = node.ledger
-    proof = ledger.state_proof(_versioned(key), height)
+    proof = ledger.state_proof(key, height)
     out: dict[str, Any] = {"type": "state", **{k: proof_value(v) for k, v in proof.items()}}
     if proof["height"] >= 1:
         block = ledger.block(proof["height"])
