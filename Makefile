@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOME_DIR ?= demo-home
+# CometBFT (pinned in node/cometbft/tooling.py) and the ABCI types generated from its proto files.
+NETWORK := node/abci/generated/VERSION
 
-.PHONY: demo test bench setup clean
+.PHONY: demo test bench setup setup-network clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,14 +17,19 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+$(NETWORK): $(STAMP) node/cometbft/tooling.py
+	$(BIN)/python -m node.cometbft.tooling
+
+setup-network: $(NETWORK)
+
 demo: $(STAMP)
 	$(BIN)/mulu demo --home $(HOME_DIR)
 
-test: $(STAMP)
+test: $(STAMP) $(NETWORK)
 	$(BIN)/python -m pytest -n 2 -q tests
 
-bench: $(STAMP)
+bench: $(STAMP) $(NETWORK)
 	$(BIN)/python -m tests.bench
 
 clean:
-	rm -rf $(VENV) $(HOME_DIR) .pytest_cache
+	rm -rf $(VENV) $(HOME_DIR) .pytest_cache .tools node/abci/generated

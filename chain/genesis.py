@@ -13,6 +13,9 @@ checked by the contracts' genesis hooks.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -39,15 +42,27 @@ DEFAULT_PARAMS: dict[str, int] = {
 
 @dataclass(frozen=True)
 class Validator:
-    """A block signer: a name, the member operating it, its key and voting power."""
+    """A block signer: a name, the member operating it, its key and voting power.
+
+    ``consensus_key`` is the validator's CometBFT consensus key (Ed25519, 32
+    bytes; empty under solo): it maps the engine's validator addresses to the
+    mulu validator whose key signs the chain's certificates.
+    """
 
     name: str
     operator: str
     public_key: bytes
     power: int
+    consensus_key: bytes = b""
 
     def to_plain(self) -> list:
-        return [self.name, self.operator, self.public_key, self.power]
+        plain = [self.name, self.operator, self.public_key, self.power]
+        return plain + [self.consensus_key] if self.consensus_key else plain
+
+    @property
+    def engine_address(self) -> bytes:
+        """The CometBFT address of the consensus key: the first 20 bytes of its SHA-256."""
+        return hashlib.sha256(self.consensus_key).digest()[:20]
 
 
 @dataclass(frozen=True)
@@ -171,8 +186,10 @@ def _validators(prof: CryptoProfile, raw: list) -> tuple[Validator, ...]:
     out, names = [], set()
     for i, v in enumerate(raw):
         where = f"validators[{i}]"
-        if type(v) is not dict or set(v) != {"name", "operator", "public_key", "power"}:
-            raise GenesisInvalid(f"{where} needs exactly name, operator, public_key, power", field=where)
+        if type(v) is not dict or not {"name", "operator", "public_key", "power"} <= set(v) \
+                or not set(v) <= {"name", "operator", "public_key", "power", "consensus_key"}:
+            raise GenesisInvalid(f"{where} needs exactly name, operator, public_key, power (and, on a CometBFT "
+                                 f"chain, consensus_key)", field=where)
         if type(v["name"]) is not str or not v["name"] or v["name"] in names:
             raise GenesisInvalid(f"{where}.name must be a unique non-empty string", field=f"{where}.name")
         if type(v["power"]) is not int or v["power"] < 1:
@@ -186,5 +203,19 @@ def _validators(prof: CryptoProfile, raw: list) -> tuple[Validator, ...]:
         if type(v["operator"]) is not str:
             raise GenesisInvalid(f"{where}.operator must be a member's uscc", field=f"{where}.operator")
         names.add(v["name"])
-        out.append(Validator(v["name"], v["operator"], key, v["power"]))
+        out.append(Validator(v["name"], v["operator"], key, v["power"], _consensus_key(v, where)))
     return tuple(out)
+
+
+def _consensus_key(v: dict, where: str) -> bytes:
+    """A validator's CometBFT consensus key: base64 of 32 bytes, as CometBFT writes Ed25519 keys."""
+    if "consensus_key" not in v:
+        return b""
+    try:
+        key = base64.b64decode(v["consensus_key"], validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        key = b""
+    if len(key) != 32:
+        raise GenesisInvalid(f"{where}.consensus_key is the base64 of a 32-byte Ed25519 public key",
+                             field=f"{where}.consensus_key")
+    return key

@@ -90,8 +90,18 @@ class Ledger:
             raise StoreCorrupt("the store has a genesis but no tip")
         height, tip_hash, tip_time = decode_trusted(raw_tip)
         self.tip = Tip(height, tip_hash, tip_time)
+        self.certified = height if height == 0 or self._tip_certified(height) else height - 1
+        """The last block stored with its commit certificate (the tip, or the block before it while the
+        tip's certificate has yet to come with the next block)."""
         self.history = merkle.HistoryTree(self.profile.hash, self._history_node, height + 1)
         self.params: dict[str, int] = self.state.get(PARAMS_KEY)
+
+    def _tip_certified(self, height: int) -> bool:
+        """Whether the tip block is stored with its commit (a damaged tip is :meth:`check_tip`'s to name)."""
+        try:
+            return self.block(height).commit is not None
+        except (MuluError, ValueError, TypeError):
+            return True
 
     # --- genesis -------------------------------------------------------------
 
@@ -234,16 +244,21 @@ class Ledger:
     def check_commit(self, header: BlockHeader, commit: Commit) -> None:
         check_commit(self.genesis, header, commit)
 
-    def append(self, candidate: Candidate, commit: Commit) -> Block:
-        """Append an executed block with its commit, in one atomic write."""
+    def append(self, candidate: Candidate, commit: Commit | None, certify: Commit | None = None) -> Block:
+        """Append an executed block, in one atomic write, with its commit, or without it when the
+        commit is to come with the next block; ``certify`` is the tip's commit, stored with the tip
+        in the same write."""
         with self.lock:
             block = Block(candidate.block.header, candidate.block.txs, candidate.block.results, commit)
             header = block.header
             if header.height != self.tip.height + 1 or header.prev_hash != self.tip.hash:
                 raise BlockInvalid("block does not extend the tip", height=header.height, field="header.height")
-            self.check_commit(header, commit)
+            if commit is not None:
+                self.check_commit(header, commit)
             block_hash = header.hash(self.profile)
             puts = list(candidate.puts)
+            if certify is not None:
+                puts.append(self._certify(certify))
             puts.append((b"B" + _H.pack(header.height), block.to_bytes()))
             history = merkle.HistoryTree(self.profile.hash, self._history_node, self.history.size)
             puts += self._history_puts(history, header.height, block_hash)
@@ -251,8 +266,27 @@ class Ledger:
             self.store.write(puts)
             self.history = history
             self.tip = Tip(header.height, block_hash, header.time)
+            if commit is not None:
+                self.certified = header.height
+            elif certify is not None:
+                self.certified = certify.height
             self.params = self.state.get(PARAMS_KEY)
             return block
+
+    def _certify(self, commit: Commit) -> tuple[bytes, bytes]:
+        """The put storing the tip block again with ``commit``, checked against it."""
+        tip = self.block(self.tip.height)
+        if commit.height != tip.height or tip.commit is not None:
+            raise BlockInvalid(f"a certificate for block {commit.height} cannot be stored: the tip is "
+                               f"{tip.height}{' and certified' if tip.commit is not None else ''}",
+                               height=commit.height, field="certificate.height")
+        self.check_commit(tip.header, commit)
+        certified = Block(tip.header, tip.txs, tip.results, commit)
+        return b"B" + _H.pack(tip.height), certified.to_bytes()
+
+    def state_root(self, height: int | None = None) -> bytes:
+        """The state root after block ``height`` (default: the tip)."""
+        return self._tree.root_hash(self.tip.height if height is None else height)
 
     # --- reads ---------------------------------------------------------------
 
@@ -271,9 +305,9 @@ class Ledger:
             yield raw
 
     def export(self, out) -> int:
-        """Write the chain as one archive file (see :mod:`chain.archive`)."""
-        tip = self.tip
-        return write_archive(out, self.genesis.doc, self.raw_blocks(tip.height), (tip.height, tip.hash))
+        """Write the chain as one archive file (see :mod:`chain.archive`), up to its last certified block."""
+        height = self.certified
+        return write_archive(out, self.genesis.doc, self.raw_blocks(height), (height, self.block_hash(height)))
 
     def block_hash(self, height: int) -> bytes:
         """The hash of block ``height`` (the genesis hash at 0)."""
@@ -304,19 +338,19 @@ class Ledger:
             "tx": block.txs[index].to_bytes(), "result": block.results[index].to_bytes(),
             "tx_path": merkle.inclusion_proof(h, tx_leaves, index),
             "result_path": merkle.inclusion_proof(h, result_leaves, index),
-            "header": block.header.to_plain(), "commit": block.commit.to_plain(),
+            "header": block.header.to_plain(), "commit": _certificate(block).to_plain(),
         }
 
     def _committed_header(self, height: int) -> dict[str, Any]:
         block = self.block(height)
-        return {"header": block.header.to_plain(), "commit": block.commit.to_plain()}
+        return {"header": block.header.to_plain(), "commit": _certificate(block).to_plain()}
 
     def block_proof(self, height: int, at: int | None = None) -> dict[str, Any]:
         """Block ``height``'s hash with an inclusion path to the history root of block ``at``.
 
         Block ``at``'s header commits to every block before it, so ``height < at``.
         """
-        at = self.tip.height if at is None else at
+        at = self.certified if at is None else at
         if at > self.tip.height or at < 1:
             raise NotFound(f"no block {at} to prove against; the tip is {self.tip.height}", code="BLOCK_NOT_FOUND",
                            height=at)
@@ -328,7 +362,7 @@ class Ledger:
 
     def consistency_proof(self, old: int, new: int | None = None) -> dict[str, Any]:
         """A proof that block ``new``'s history extends block ``old``'s (RFC 9162 consistency)."""
-        new = self.tip.height if new is None else new
+        new = self.certified if new is None else new
         if max(old, new) > self.tip.height:
             raise NotFound(f"no block {max(old, new)}; the tip is {self.tip.height}", code="BLOCK_NOT_FOUND",
                            height=max(old, new))
@@ -355,6 +389,14 @@ class Ledger:
         self.store.close()
 
 
+def _certificate(block: Block) -> Commit:
+    """A stored block's commit; a block whose certificate has yet to come cannot prove anything."""
+    if block.commit is None:
+        raise NotFound(f"block {block.height} is decided but its commit certificate comes with the next block",
+                       code="BLOCK_NOT_CERTIFIED", height=block.height)
+    return block.commit
+
+
 def sign_commit(ledger: Ledger, header: BlockHeader, validator: str, key: Callable[[bytes], bytes],
                 round_: int = 0) -> Commit:
     """A commit for ``header`` signed by one validator (what solo consensus does)."""
@@ -364,14 +406,19 @@ def sign_commit(ledger: Ledger, header: BlockHeader, validator: str, key: Callab
 
 
 def check_commit(genesis: Genesis, header: BlockHeader, commit: Commit) -> None:
-    """A commit must carry signatures of more than 2/3 of the validators' power."""
-    block_hash = header.hash(genesis.profile)
-    where = {"height": header.height}
-    if commit.height != header.height or commit.block_hash != block_hash:
-        raise BlockInvalid("commit is for another block", field="commit.block_hash", **where)
+    """A commit must be for ``header``'s block and carry signatures of more than 2/3 of the validators' power."""
+    if commit.height != header.height or commit.block_hash != header.hash(genesis.profile):
+        raise BlockInvalid("commit is for another block", field="commit.block_hash", height=header.height)
+    check_signatures(genesis, commit)
+
+
+def check_signatures(genesis: Genesis, commit: Commit) -> None:
+    """``commit``'s signatures must be of distinct validators holding more than 2/3 of the power, each
+    over the vote for the block hash and height it names."""
+    where = {"height": commit.height}
     validators = {v.name: v for v in genesis.validators}
     total = sum(v.power for v in validators.values())
-    message = vote_bytes(genesis.chain_id, header.height, commit.round, block_hash)
+    message = vote_bytes(genesis.chain_id, commit.height, commit.round, commit.block_hash)
     power, seen = 0, set()
     for i, sig in enumerate(commit.signatures):
         v = validators.get(sig.validator)
@@ -379,8 +426,8 @@ def check_commit(genesis: Genesis, header: BlockHeader, commit: Commit) -> None:
             raise BlockInvalid("commit signer is unknown or repeated",
                                field=f"commit.signatures[{i}].validator", **where)
         if not genesis.profile.verify(v.public_key, message, sig.signature):
-            raise BlockInvalid("commit signature does not verify",
-                               field=f"commit.signatures[{i}].signature", **where)
+            raise BlockInvalid(f"the commit signature of validator {sig.validator} does not verify",
+                               field=f"commit.signatures[{i}].signature", validator=sig.validator, **where)
         seen.add(sig.validator)
         power += v.power
     if 3 * power <= 2 * total:

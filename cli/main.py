@@ -190,6 +190,40 @@ def init(home: Path = typer.Option(..., "--home", help="The node's home folder (
 
 
 @app.command()
+def testnet(out: Path = typer.Option(..., "--out", help="The folder to write the network in (new or empty)."),
+            nodes: int = typer.Option(4, "--nodes", help="How many department nodes."),
+            validators: Optional[int] = typer.Option(None, "--validators",
+                                                     help="How many of them validate (default: all)."),
+            chain_id: str = typer.Option("mulu-net", "--chain-id"),
+            base_port: int = typer.Option(26600, "--base-port",
+                                          help="Node i listens on base+10i (p2p), +1 (RPC), +2 (ABCI), +3 (API)."),
+            clock_step_ms: int = typer.Option(0, "--clock-step-ms",
+                                              help="Scripted clock: block h at genesis time + h*step (0: BFT time)."),
+            key_profile: str = typer.Option("ed25519-sha256", "--profile", help=_PROFILE_HELP)) -> None:
+    """Write a CometBFT network on loopback: per node a mulu home and a CometBFT home, one genesis for each.
+
+    Start each node with `mulu node start --home OUT/nodeI`, then
+    `cometbft start --home OUT/nodeI/cometbft` (CometBFT from `make setup-network`).
+    """
+    from node.cometbft.network import NetworkPlan, write_network
+    from node.cometbft.tooling import cometbft_binary
+
+    try:
+        plan = NetworkPlan(nodes=nodes, validators=validators, chain_id=chain_id, base_port=base_port,
+                           profile_name=canonical_name(key_profile), genesis_time=time.time_ns() // 1_000_000,
+                           clock_step_ms=clock_step_ms or None)
+        with writing(out):
+            homes = write_network(out, plan)
+    except MuluError as exc:
+        fail(exc)
+    show({"out": str(out), "chain_id": chain_id, "engine": "cometbft", "genesis_hash": homes[0].genesis().hash.hex(),
+          "nodes": [{"home": str(h.path), "api": h.config().api, "abci": h.config().abci, "rpc": h.config().rpc,
+                     "validator": i < plan.validator_count} for i, h in enumerate(homes)],
+          "start": [f"mulu node start --home {h.path}" for h in homes]
+                   + [f"{cometbft_binary()} start --home {h.path / 'cometbft'}" for h in homes]})
+
+
+@app.command()
 def docker(out: Path = typer.Option(Path("docker"), "--out", help="Folder to write Dockerfile and compose.yaml.")) -> None:
     """Generate the container files for the network the tests run."""
     from node.deploy import write

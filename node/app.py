@@ -21,21 +21,37 @@ voting or finalizing is held as a candidate until then, so a block that is
 never decided leaves nothing behind, and a crash before commit leaves the
 previous block as the tip.
 
-The door keeps a *check state*: the transactions it admitted that no block has
-settled yet, so that a sender may queue consecutive nonces and a resubmitted
-transaction is a duplicate. A committed block settles its transactions; a
-proposal settles those it leaves out.
+Certificates (:mod:`node.certificate`): solo certifies a block with its own
+vote extension in :meth:`finalize_block`. Under any other engine (CometBFT)
+the extensions of block h reach the proposer of block h+1, which puts the
+certificate first in that block; every validator checks it when it processes
+the proposal, and :meth:`commit` stores it with block h. The last block of an
+idle chain waits for its certificate: the application hash is the state root,
+which a block carrying only a certificate leaves unchanged, so CometBFT makes
+exactly one more block after a change and then stops.
+
+The door keeps a *check state*. Under solo: the transactions it admitted that
+no block has settled yet, so that a sender may queue consecutive nonces and a
+resubmitted transaction is a duplicate; a committed block settles its
+transactions, a proposal settles those it leaves out. Under CometBFT, whose
+mempool keeps transactions itself and whose peers may deliver a sender's
+nonces out of order, a transaction is admitted when its nonce lies in a window
+of :data:`NONCE_WINDOW` after committed state; a proposal orders each sender's
+transactions by nonce, and the re-check after a block drops used nonces.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from dataclasses import replace
 from typing import Any, Sequence
 
-from chain.admission import Screen, check_nonce, committed_nonce
-from chain.block import Commit, CommitSig, vote_bytes
+from chain.admission import NonceGap, Screen, check_nonce, committed_nonce
+from chain.block import BlockHeader, Commit, CommitSig, vote_bytes
 from chain.crypto import PrivateKey
 from chain.encoding import decode, encode
+from chain.genesis import DEFAULT_ENGINE
 from chain.errors import (
     BadRequest,
     BatchTooLarge,
@@ -43,10 +59,11 @@ from chain.errors import (
     EncodingError,
     GenesisInvalid,
     MuluError,
+    StateDiverged,
     TxDuplicate,
     TxRejected,
 )
-from chain.ledger import Candidate, Ledger
+from chain.ledger import Candidate, Ledger, check_signatures
 from chain.tx import Transaction
 from contracts.registry import Registry
 from node.boundary import (
@@ -58,11 +75,19 @@ from node.boundary import (
     FinalizeResult,
     QueryResult,
     ValidatorPower,
+    Vote,
 )
+from node import certificate
 
 ROUND = 0
 """The round a mulu commit certificate names: its signatures are over the block's mulu header hash,
 which is the same whichever engine round decided the block."""
+
+NONCE_WINDOW = 256
+"""How far ahead of committed state a sender's nonce may be at the door of an engine whose peers
+gossip transactions (a peer may see nonce n+1 before n)."""
+
+log = logging.getLogger("mulu.app")
 
 
 class Application:
@@ -88,8 +113,12 @@ class Application:
         self._waiting: dict[bytes, Transaction] = {}  # check state: wire bytes -> admitted transaction
         self._next: dict[str, int] = {}  # sender -> highest nonce waiting
         self._count: dict[str, int] = {}  # sender -> transactions waiting
+        self.deferred = self.genesis.engine != DEFAULT_ENGINE
+        """Whether a block's certificate rides in the next block (every engine but solo)."""
         self._candidates: list[Candidate] = []  # blocks executed at the next height, not yet decided
-        self._decided: tuple[Candidate, Commit] | None = None  # finalized, stored by commit()
+        self._by_engine_hash: dict[bytes, Candidate] = {}  # the same, by the engine's block hash
+        self._decided: tuple[Candidate, Commit | None, Commit | None] | None = None  # stored by commit()
+        self._tip_header: BlockHeader | None = ledger.block(ledger.tip.height).header if ledger.tip.height else None
         self.committed = threading.Condition()
 
     # --- info -------------------------------------------------------------------------------
@@ -97,14 +126,15 @@ class Application:
     def info(self) -> AppInfo:
         tip = self.ledger.tip
         g = self.genesis
-        return AppInfo(g.chain_id, g.profile.name, g.hash, tip.height, tip.hash, tip.time)
+        return AppInfo(g.chain_id, g.profile.name, g.hash, tip.height, tip.hash, self.ledger.state_root(), tip.time,
+                       self.ledger.certified)
 
     def init_chain(self, chain_id: str, time: int, validators: Sequence[ValidatorPower]) -> bytes:
         """Check that the engine runs the chain of this genesis; return the application hash.
 
         The engine's chain id, genesis time and validator set (names and
         power) must be the mulu genesis's; the initial state is the genesis's
-        own, written when the store was made.
+        own, written when the store was made; the application hash is its state root.
         """
         g = self.genesis
         ours = sorted((v.name, v.power) for v in g.validators)
@@ -114,7 +144,7 @@ class Application:
             if mine != given:
                 raise GenesisInvalid(f"the engine's {name} differs from the mulu genesis", field=name,
                                      expected=repr(mine)[:200], got=repr(given)[:200])
-        return self.ledger.block_hash(0)
+        return self.ledger.state_root(0)
 
     # --- the door ---------------------------------------------------------------------------
 
@@ -143,6 +173,10 @@ class Application:
                 try:
                     if isinstance(tx, TxRejected):
                         raise tx
+                    if self.deferred:
+                        self._check_window(tx, committed_nonce(state, tx.sender))
+                        out.append(CheckTxResult(tx.tx_id(self.profile)))
+                        continue
                     if raw in self._waiting:
                         raise TxDuplicate("this transaction is already waiting for a block",
                                           tx_id=tx.tx_id(self.profile).hex())
@@ -156,6 +190,17 @@ class Application:
                 self._count[sender] = self._count.get(sender, 0) + 1
                 out.append(CheckTxResult(tx.tx_id(self.profile)))
         return out
+
+    def _check_window(self, tx: Transaction, committed: int) -> None:
+        """The door of a gossiping engine: a nonce after committed state, at most :data:`NONCE_WINDOW`
+        ahead; the highest one admitted is remembered for :meth:`next_nonce`."""
+        if tx.nonce > committed + NONCE_WINDOW:
+            raise NonceGap(f"nonce {tx.nonce} is more than {NONCE_WINDOW} ahead of the last committed "
+                           f"({committed})", sender=tx.sender, nonce=tx.nonce, expected=committed + 1)
+        if tx.nonce <= committed:
+            check_nonce(tx, committed + 1)  # replayed
+        if tx.nonce > self._next.get(tx.sender, 0):
+            self._next[tx.sender] = tx.nonce
 
     def check_batch(self, raws: Sequence[bytes]) -> None:
         """Refuse a batch over the chain's limits (``max_batch_txs``, ``max_batch_bytes``) as a whole."""
@@ -189,8 +234,13 @@ class Application:
 
     def _execute(self, req: BlockRequest, *, drop_invalid: bool) -> Candidate:
         """Execute ``req`` over the tip (or find it executed already) and hold it as a candidate."""
+        known = self._by_engine_hash.get(req.engine_hash) if req.engine_hash else None
+        if known is not None:
+            return known
         for candidate in self._candidates:
             if self._matches(candidate, req):
+                if req.engine_hash:
+                    self._by_engine_hash[req.engine_hash] = candidate
                 return candidate
         tip = self.ledger.tip
         if req.height != tip.height + 1:
@@ -202,6 +252,8 @@ class Application:
         items = [self._waiting.get(raw) or raw for raw in req.txs]
         candidate = self.ledger.execute(items, req.time, req.proposer, drop_invalid=drop_invalid)
         self._candidates.append(candidate)
+        if req.engine_hash:
+            self._by_engine_hash[req.engine_hash] = candidate
         return candidate
 
     @staticmethod
@@ -211,69 +263,154 @@ class Application:
                 and candidate.engine_time == req.time
                 and [tx.to_bytes() for tx in candidate.block.txs] == list(req.txs))
 
-    def prepare_proposal(self, req: BlockRequest) -> list[bytes]:
+    def _split(self, req: BlockRequest) -> tuple[Commit | None, BlockRequest]:
+        """An engine block's certificate of the block before (checked) and its mulu transactions.
+
+        Under a deferred engine every block after the first must carry the
+        certificate of the tip; under solo none does.
+        """
+        commit, txs = certificate.split(req.txs, req.height)
+        if not self.deferred:
+            if commit is not None:
+                raise BlockInvalid("solo blocks carry no certificate of the block before", height=req.height,
+                                   field="certificate")
+        elif commit is None and self.ledger.tip.height >= 1:
+            raise BlockInvalid(f"the block lacks the certificate of block {self.ledger.tip.height}",
+                               height=req.height, field="certificate")
+        elif commit is not None:
+            self._check_certificate(commit)
+        return commit, replace(req, txs=txs) if len(txs) != len(req.txs) else req
+
+    def _check_certificate(self, commit: Commit) -> None:
+        """The certificate must be of the tip as this node executed it; a certificate of another
+        block at that height means this node's state disagrees with the network's."""
+        header = self._tip_header
+        if header is None or commit.height != header.height:
+            raise BlockInvalid(f"the certificate is for height {commit.height}, the tip is {self.ledger.tip.height}",
+                               field="certificate.height", height=commit.height)
+        if commit.block_hash != self.ledger.tip.hash:
+            check_signatures(self.genesis, commit)  # a forged one is a bad proposal, nothing more
+            raise StateDiverged(f"the validators certified block {commit.height} as {commit.block_hash.hex()}, "
+                                f"but this node executed it as {self.ledger.tip.hash.hex()}: its state disagrees "
+                                f"with the chain's and it stops (restore its store from a backup or an export)",
+                                height=commit.height, field="certificate.block_hash")
+        self.ledger.check_commit(header, commit)
+
+    def _certificate(self, votes: Sequence[Vote]) -> list[bytes]:
+        """The certificate of the tip from the vote extensions of its decision (deferred engines):
+        every extension that signs the tip's hash; one that does not is named in the log and left out."""
+        header = self._tip_header
+        if not self.deferred or header is None:
+            return []
+        message = self._vote_message(header)
+        sigs = []
+        for vote in sorted(votes, key=lambda v: v.validator):
+            v = self._validators.get(vote.validator)
+            ext = certificate.read_extension(vote.extension)
+            if v is None or ext is None or ext[0] != self.ledger.tip.hash \
+                    or not self.profile.verify(v.public_key, message, ext[1]):
+                log.warning("the vote extension of %s for block %d does not sign it; left out of its certificate",
+                            vote.validator, header.height)
+                continue
+            sigs.append(CommitSig(vote.validator, ext[1]))
+        return [certificate.certificate_tx(Commit(header.height, ROUND, self.ledger.tip.hash, tuple(sigs)))]
+
+    def prepare_proposal(self, req: BlockRequest, last_votes: Sequence[Vote] = ()) -> list[bytes]:
         """The transactions of the block this node proposes from ``req.txs`` (the mempool's, in
-        order): those failing admission by now are left out, and leave the check state."""
-        candidate = self._execute(req, drop_invalid=True)
+        order): those failing admission by now are left out, and leave the check state.
+
+        Under a deferred engine ``last_votes`` are the extensions that decided the
+        tip; the block carries their certificate first, and each sender's
+        transactions are put in nonce order.
+        """
+        head = self._certificate(last_votes)
+        txs = tuple(raw for raw in req.txs if not raw.startswith(certificate.TAG))
+        if self.deferred:
+            txs = _nonce_order(txs)
+        candidate = self._execute(replace(req, txs=txs), drop_invalid=True)
         if candidate.dropped:
-            self._settle([req.txs[i] for i, _ in candidate.dropped])
-        return [tx.to_bytes() for tx in candidate.block.txs]
+            self._settle([txs[i] for i, _ in candidate.dropped])
+        return head + [tx.to_bytes() for tx in candidate.block.txs]
 
     def process_proposal(self, req: BlockRequest) -> bool:
-        """Whether a proposed block is valid: every transaction admissible, in order."""
+        """Whether a proposed block is valid: its certificate of the block before (deferred engines),
+        and every transaction admissible, in order."""
         try:
+            _, req = self._split(req)
             self._execute(req, drop_invalid=False)
-        except BlockInvalid:
+        except BlockInvalid as exc:
+            log.warning("proposal at height %d refused: [%s] %s", req.height, exc.code, exc.message)
             return False
         return True
 
     def extend_vote(self, req: BlockRequest) -> bytes:
         """This validator's vote extension for a block: its signature over the block's mulu header
-        hash (executing the block first if this node has not seen it); empty on a non-validator."""
+        hash, with the hash (executing the block first if this node has not seen it); empty on a
+        non-validator."""
         if self.validator is None:
             return b""
+        _, req = self._split(req)
         candidate = self._execute(req, drop_invalid=False)
-        return self.validator[1].sign(self._vote_message(candidate))
-
-    def verify_vote_extension(self, req: BlockRequest, validator: str, extension: bytes) -> bool:
-        """Whether ``extension`` is ``validator``'s signature over the mulu header hash of ``req``'s block."""
-        v = self._validators.get(validator)
-        if v is None:
-            return False
-        try:
-            candidate = self._execute(req, drop_invalid=False)
-        except BlockInvalid:
-            return False
-        return self.profile.verify(v.public_key, self._vote_message(candidate), extension)
-
-    def _vote_message(self, candidate: Candidate) -> bytes:
         header = candidate.block.header
+        return certificate.extension(header.hash(self.profile), self.validator[1].sign(self._vote_message(header)))
+
+    def verify_vote_extension(self, height: int, validator: str, extension: bytes, engine_hash: bytes = b"") -> bool:
+        """Whether ``extension`` is ``validator``'s signature over a mulu block hash at ``height``; when
+        this node has executed the block (known by ``engine_hash``), over that block's hash."""
+        v = self._validators.get(validator)
+        ext = certificate.read_extension(extension)
+        if v is None or ext is None:
+            return False
+        block_hash, signature = ext
+        known = self._by_engine_hash.get(engine_hash) if engine_hash else None
+        if known is not None and known.block.header.hash(self.profile) != block_hash:
+            return False
+        message = vote_bytes(self.genesis.chain_id, height, ROUND, block_hash)
+        return self.profile.verify(v.public_key, message, signature)
+
+    def _vote_message(self, header: BlockHeader) -> bytes:
         return vote_bytes(self.genesis.chain_id, header.height, ROUND, header.hash(self.profile))
 
     def finalize_block(self, req: FinalizeRequest) -> FinalizeResult:
-        """Execute a decided block (or take the candidate executed from the same request) and
-        certify it with ``req.votes``; nothing is stored before :meth:`commit`.
+        """Execute a decided block (or take the candidate executed from the same request); check the
+        certificate it carries of the block before (deferred engines), or certify it with
+        ``req.votes`` (solo); nothing is stored before :meth:`commit`.
 
-        Raises :class:`BlockInvalid` when the block or its certificate does not
-        hold: an engine must stop rather than go on from a block this node
-        cannot execute.
+        Raises :class:`BlockInvalid` when the block or a certificate does not
+        hold (``STATE_DIVERGED`` when the network certified another block at the
+        tip's height): an engine must stop rather than go on from a block this
+        node cannot execute.
         """
+        previous, req = self._split(req)
         candidate = self._execute(req, drop_invalid=False)
         header = candidate.block.header
-        commit = Commit(header.height, ROUND, header.hash(self.profile),
-                        tuple(CommitSig(v.validator, v.extension) for v in req.votes))
-        self.ledger.check_commit(header, commit)
-        self._decided = (candidate, commit)
-        return FinalizeResult(header.height, commit.block_hash, candidate.block.results)
+        block_hash = header.hash(self.profile)
+        commit = None
+        if not self.deferred:
+            sigs = []
+            for vote in req.votes:
+                ext = certificate.read_extension(vote.extension)
+                if ext is None or ext[0] != block_hash:
+                    raise BlockInvalid(f"the vote extension of {vote.validator} is not for this block",
+                                       height=header.height, field="votes", validator=vote.validator)
+                sigs.append(CommitSig(vote.validator, ext[1]))
+            commit = Commit(header.height, ROUND, block_hash, tuple(sigs))
+            self.ledger.check_commit(header, commit)
+        self._decided = (candidate, commit, previous)
+        return FinalizeResult(header.height, block_hash, header.state_root, candidate.block.results,
+                              certificate=previous is not None)
 
     def commit(self) -> CommitResult:
-        """Store the finalized block in one atomic write; settle its transactions; wake waiters."""
+        """Store the finalized block in one atomic write (with the certificate of the block before,
+        when it carried one); settle its transactions; wake waiters."""
         if self._decided is None:
             raise BlockInvalid("commit without a finalized block", field="commit")
-        candidate, commit = self._decided
-        block = self.ledger.append(candidate, commit)
+        candidate, commit, previous = self._decided
+        block = self.ledger.append(candidate, commit, certify=previous)
         self._decided = None
         self._candidates.clear()
+        self._by_engine_hash.clear()
+        self._tip_header = block.header
         self._settle([tx.to_bytes() for tx in block.txs])
         with self.committed:
             self.committed.notify_all()
@@ -309,3 +446,26 @@ def _query_args(data: bytes) -> dict[str, Any]:
     if type(args) is not dict:
         raise BadRequest("query arguments are a map", field="data")
     return args
+
+
+def _nonce_order(txs: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    """``txs`` with each sender's transactions in nonce order, in the places its transactions held
+    (a peer may have gossiped them out of order); what does not decode stays where it is, for
+    the proposal to leave out."""
+    decoded: list[Transaction | None] = []
+    by_sender: dict[str, list[int]] = {}
+    for i, raw in enumerate(txs):
+        try:
+            tx = Transaction.from_bytes(raw)
+        except MuluError:
+            decoded.append(None)
+            continue
+        decoded.append(tx)
+        by_sender.setdefault(tx.sender, []).append(i)
+    out = list(txs)
+    for places in by_sender.values():
+        if len(places) > 1:
+            ordered = sorted(places, key=lambda i: decoded[i].nonce)
+            for place, i in zip(places, ordered):
+                out[place] = txs[i]
+    return tuple(out)

@@ -24,9 +24,15 @@ class AppInfo:
     profile: str
     genesis_hash: bytes
     height: int
-    app_hash: bytes
+    tip_hash: bytes
     """The hash of the last committed mulu block (the genesis hash at height 0)."""
+    app_hash: bytes
+    """The application hash: the state root after the last committed block. A block that
+    changes no state (one carrying only the certificate of the block before) leaves it as it is."""
     time: int
+    certified: int
+    """The last block whose commit certificate is stored (the tip, or under an engine that delivers
+    certificates with the next block, possibly the block before it)."""
 
 
 @dataclass(frozen=True)
@@ -67,12 +73,15 @@ class BlockRequest:
     time: int
     proposer: str
     txs: tuple[bytes, ...] = field(repr=False)
+    engine_hash: bytes = b""
+    """The engine's own hash of the block, when it has one (CometBFT's block id): votes name
+    blocks by it."""
 
 
 @dataclass(frozen=True)
 class Vote:
-    """A validator's vote extension: its signature, with its mulu key, over the mulu header hash
-    of the block it votes for (what the block's commit certificate is made of)."""
+    """A validator's vote extension: the mulu header hash of the block it votes for and its
+    signature over it, with its mulu key (:mod:`node.certificate`); a commit certificate is made of them."""
 
     validator: str
     extension: bytes = field(repr=False)
@@ -81,19 +90,23 @@ class Vote:
 @dataclass(frozen=True)
 class FinalizeRequest(BlockRequest):
     """A decided block (ABCI ``FinalizeBlock``) with the votes that certify it, when the engine
-    holds them at this point: solo does (its own vote extension, more than two thirds of the power)."""
+    holds them at this point: solo does (its own vote extension, more than two thirds of the power);
+    CometBFT does not (the certificate rides in the next block)."""
 
     votes: tuple[Vote, ...] = ()
 
 
 @dataclass(frozen=True)
 class FinalizeResult:
-    """What a decided block did (ABCI ``FinalizeBlock`` response): one result per transaction,
-    and the mulu block hash, which is the application hash."""
+    """What a decided block did (ABCI ``FinalizeBlock`` response): one result per mulu transaction,
+    the mulu block hash and the application hash (the state root after the block); ``certificate``
+    says whether the block carried the certificate of the block before, ahead of its transactions."""
 
     height: int
+    block_hash: bytes
     app_hash: bytes
     tx_results: tuple[TxResult, ...] = field(repr=False)
+    certificate: bool = False
 
 
 @dataclass(frozen=True)

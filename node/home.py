@@ -43,13 +43,19 @@ def split_address(address: str) -> tuple[str, int]:
 
 @dataclass(frozen=True)
 class NodeConfig:
+    """``node.json``: the node's validator name, API address and key file; on a CometBFT chain also
+    the address its ABCI server listens on for its CometBFT node, and that node's RPC address."""
+
     name: str
     api: str
     validator_key: str
+    abci: str = ""
+    rpc: str = ""
 
     def to_json(self) -> str:
-        return json.dumps({"name": self.name, "api": self.api, "validator_key": self.validator_key},
-                          indent=2) + "\n"
+        doc = {"name": self.name, "api": self.api, "validator_key": self.validator_key}
+        doc.update({k: v for k, v in (("abci", self.abci), ("rpc", self.rpc)) if v})
+        return json.dumps(doc, indent=2) + "\n"
 
 
 class Home:
@@ -88,7 +94,7 @@ class Home:
     def config(self) -> NodeConfig:
         self.require()
         raw = json.loads(self.config_file.read_text())
-        return NodeConfig(raw["name"], raw["api"], raw["validator_key"])
+        return NodeConfig(raw["name"], raw["api"], raw["validator_key"], raw.get("abci", ""), raw.get("rpc", ""))
 
     def validator_key(self) -> PrivateKey:
         return load_private_key_file(str(self.path / self.config().validator_key))
@@ -124,44 +130,67 @@ def init_home(path: str | os.PathLike, *, chain_id: str = "mulu-demo", profile_n
     in it; ``node.json`` comes last, so a home exists only once its store does.
     """
     split_address(api)
+    prof = profile(canonical_name(profile_name))
+    home = new_home(path)
+    members = list(members)
+    doc, member_keys = chain_document(prof, chain_id=chain_id, genesis_time=genesis_time,
+                                      clock_step_ms=clock_step_ms, members=members, params=params,
+                                      contract_params=contract_params)
+    write_member_keys(home, member_keys)
+    operator = next((m for m in members if "validator" in m.roles), members[0])
+    validator = prof.generate()
+    write_private_key(home.path / "validator.pem", validator)
+    doc["validators"] = [{"name": "node0", "operator": operator.uscc, "public_key": validator.public_key.hex(),
+                          "power": 1}]
+    finish_home(home, Genesis.from_doc(doc), NodeConfig("node0", api, "validator.pem"))
+    return home
+
+
+def new_home(path: str | os.PathLike) -> Home:
+    """An empty home folder to make a node in (``HOME_EXISTS`` if one is there)."""
     home = Home(path)
     if home.exists() or home.data_dir.exists():
         raise MuluError(f"{home.path} already holds a node; choose another --home", code="HOME_EXISTS",
                         home=str(home.path))
-    prof = profile(canonical_name(profile_name))
     try:
         (home.path / "keys").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise MuluError(f"cannot make a home in {home.path}: {exc.strerror or exc}", code="HOME_UNWRITABLE",
                         home=str(home.path)) from None
-    members = list(members)
-    genesis_members = []
-    for m in members:
-        key = prof.generate()
-        write_private_key(home.key_file(m.uscc), key)
-        genesis_members.append({"uscc": m.uscc, "name": m.name, "roles": list(m.roles),
-                                "keys": [key.public_key.hex()]})
-    operator = next((m for m in members if "validator" in m.roles), members[0])
-    validator = prof.generate()
-    write_private_key(home.path / "validator.pem", validator)
+    return home
+
+
+def chain_document(prof, *, chain_id: str, genesis_time: int, clock_step_ms: int | None,
+                   members: list[SampleMember], params: dict[str, int] | None = None,
+                   contract_params: dict[str, int] | None = None) -> tuple[dict, dict[str, PrivateKey]]:
+    """A genesis document without its validators, and a new signing key for each member."""
+    keys = {m.uscc: prof.generate() for m in members}
     doc = {
         "chain_id": chain_id,
         "profile": prof.name,
         "genesis_time": genesis_time,
         "clock": {"mode": "scripted", "step": clock_step_ms} if clock_step_ms else {"mode": "system"},
-        "validators": [{"name": "node0", "operator": operator.uscc, "public_key": validator.public_key.hex(),
-                        "power": 1}],
-        "members": genesis_members,
+        "validators": [],
+        "members": [{"uscc": m.uscc, "name": m.name, "roles": list(m.roles), "keys": [keys[m.uscc].public_key.hex()]}
+                    for m in members],
         "params": dict(params or {}),
         "contract_params": dict(contract_params or {}),
         "calendar": calendar_section(),
     }
-    genesis = Genesis.from_doc(doc)
+    return doc, keys
+
+
+def write_member_keys(home: Home, keys: dict[str, PrivateKey]) -> None:
+    for code, key in keys.items():
+        write_private_key(home.key_file(code), key)
+
+
+def finish_home(home: Home, genesis: Genesis, config: NodeConfig) -> None:
+    """Write the genesis, create the store with the genesis state in it, then ``node.json``."""
     home.genesis_file.write_text(genesis.to_json(), encoding="utf-8")
     store = LevelStore(str(home.data_dir), create=True)
     try:
         Ledger(store, genesis, Registry(), verify_threads=1).close()
     finally:
         store.close()
-    home.config_file.write_text(NodeConfig("node0", api, "validator.pem").to_json())
-    return home
+    home.config_file.write_text(config.to_json())

@@ -55,7 +55,7 @@ class Node:
         self.ledger = open_ledger(home, store, verify_threads)
         self.genesis = self.ledger.genesis
         self.app = Application(self.ledger, self.ledger.machine, (self.config.name, home.validator_key()))
-        self.engine = engine_for(self.genesis, self.app)
+        self.engine = engine_for(self.genesis, self.app, self.config)
 
     @classmethod
     def in_memory(cls, home: Home) -> "Node":

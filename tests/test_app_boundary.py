@@ -11,12 +11,15 @@ more than two thirds of the power in its votes is not finalized.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from chain.errors import BlockInvalid, MuluError
 from chain.encoding import decode, encode
 from chain.store import MemoryStore
 from chain.tx import make_tx
+from node import certificate
 from node.boundary import BlockRequest, FinalizeRequest, ValidatorPower, Vote
 from node.home import init_home
 from node.node import Node
@@ -57,11 +60,13 @@ def decide(node, req: BlockRequest):
 
 
 def test_info_and_init_chain_check_the_engine_runs_this_genesis(node):
-    """info names the committed tip; init_chain answers the genesis hash, and refuses an engine
-    whose chain id, genesis time or validators differ from the mulu genesis, naming the field."""
+    """info names the committed tip; init_chain answers the genesis state root (the application
+    hash), and refuses an engine whose chain id, genesis time or validators differ from the mulu
+    genesis, naming the field."""
     info = node.app.info()
-    assert (info.chain_id, info.height, info.app_hash) == ("mulu-boundary", 0, node.genesis.hash)
-    assert node.app.init_chain("mulu-boundary", GENESIS_TIME, [ValidatorPower("node0", 1)]) == node.genesis.hash
+    assert (info.chain_id, info.height, info.tip_hash, info.certified) == ("mulu-boundary", 0, node.genesis.hash, 0)
+    assert info.app_hash == node.ledger.state_root(0)
+    assert node.app.init_chain("mulu-boundary", GENESIS_TIME, [ValidatorPower("node0", 1)]) == info.app_hash
     for args, field in ((("other", GENESIS_TIME, [ValidatorPower("node0", 1)]), "chain_id"),
                         (("mulu-boundary", 1, [ValidatorPower("node0", 1)]), "genesis_time"),
                         (("mulu-boundary", GENESIS_TIME, [ValidatorPower("node0", 2)]), "validators")):
@@ -84,10 +89,12 @@ def test_nothing_is_stored_before_commit(node):
     assert node.app.next_nonce(EDU) == 4, "the three still wait"
     node.app.commit()
     info = node.app.info()
-    assert info.height == 1 and info.app_hash == result.app_hash
+    assert info.height == 1 and info.app_hash == result.app_hash and info.tip_hash == result.block_hash
+    assert info.certified == 1, "solo certifies a block with itself"
     stored = node.ledger.block(1)
     assert stored.results == result.tx_results and [r.ok for r in stored.results] == [True] * 3
-    assert stored.commit.signatures[0].signature == vote.extension
+    assert stored.header.state_root == result.app_hash
+    assert certificate.read_extension(vote.extension) == (result.block_hash, stored.commit.signatures[0].signature)
     assert stored.header.time == GENESIS_TIME + STEP, "the scripted clock sets block time"
     assert node.app.next_nonce(EDU) == 4 and node.ledger.state.get(f"nonce/{EDU}") == 3
 
@@ -132,17 +139,22 @@ def test_prepare_leaves_out_what_became_invalid(node):
 
 
 def test_vote_extensions_are_mulu_signatures_over_the_header_hash(node):
-    """A vote extension verifies for its validator and block only; an empty or forged one does
-    not, and a finalize whose votes do not reach more than two thirds of the power is refused."""
+    """A vote extension verifies for its validator and height only, and, once this node executed
+    the block the engine names, for that block's hash only; an empty or forged one does not, and a
+    finalize whose votes do not reach more than two thirds of the power is refused."""
     raws = anchors(node, 1)
-    req = block(node, raws)
+    req = replace(block(node, raws), engine_hash=b"A" * 32)
     ext = node.app.extend_vote(req)
-    assert node.app.verify_vote_extension(req, "node0", ext)
-    assert not node.app.verify_vote_extension(req, "node0", b"")
-    assert not node.app.verify_vote_extension(req, "node0", bytes(len(ext)))
-    assert not node.app.verify_vote_extension(req, "nobody", ext)
-    other = block(node, raws, time=GENESIS_TIME + 5)  # same transactions, another proposal time
-    assert node.app.verify_vote_extension(other, "node0", node.app.extend_vote(other))
+    assert node.app.verify_vote_extension(1, "node0", ext, b"A" * 32)
+    assert node.app.verify_vote_extension(1, "node0", ext), "a block this node has not executed: the signature"
+    assert not node.app.verify_vote_extension(2, "node0", ext), "signed for height 1"
+    assert not node.app.verify_vote_extension(1, "node0", b"")
+    assert not node.app.verify_vote_extension(1, "node0", bytes(len(ext)))
+    assert not node.app.verify_vote_extension(1, "nobody", ext)
+    other = replace(block(node, []), engine_hash=b"B" * 32)  # another block at the same height
+    other_ext = node.app.extend_vote(other)
+    assert node.app.verify_vote_extension(1, "node0", other_ext, b"B" * 32)
+    assert not node.app.verify_vote_extension(1, "node0", other_ext, b"A" * 32), "the hash of another block"
     with pytest.raises(BlockInvalid) as info:
         node.app.finalize_block(FinalizeRequest(req.height, req.time, "node0", req.txs, votes=()))
     assert info.value.details["field"] == "commit.signatures"

@@ -27,7 +27,8 @@ UNREACHABLE = "http://127.0.0.1:1"
 BAD_URL = "http://[::1"
 ERROR_LINE = re.compile(r"^error [A-Z][A-Z0-9_]+: \S")
 CASES = ("missing", "junk", "folder", "encrypted", "unreachable", "bad_url")
-VALID = {(("docker",), "folder"): "docker --out takes a folder"}
+VALID = {(("docker",), "folder"): "docker --out takes a folder",
+         (("testnet",), "folder"): "testnet --out takes an empty folder"}
 """The runs whose input is not bad for that command."""
 
 

@@ -24,8 +24,9 @@ def status(node: NodeDep) -> Any:
     """Chain id, profile, genesis hash, tip, the engine and what waits for a block."""
     g, info = node.genesis, node.app.info()
     return {"chain_id": info.chain_id, "profile": info.profile, "genesis_hash": info.genesis_hash.hex(),
-            "height": info.height, "tip_hash": info.app_hash.hex(), "tip_time": info.time,
-            "engine": node.engine.name, "mempool": node.engine.pending_count(),
+            "height": info.height, "tip_hash": info.tip_hash.hex(), "tip_time": info.time,
+            "certified": info.certified, "app_hash": info.app_hash.hex(),
+            "engine": node.engine.name, "mempool": node.engine.pending_count(), **node.engine.describe(),
             "validators": [{"name": v.name, "operator": v.operator, "public_key": v.public_key.hex(),
                             "power": v.power} for v in g.validators],
             "clock": g.doc["clock"], "params": node.ledger.params}

@@ -68,8 +68,14 @@ class StatusPublic(BaseModel):
     height: int
     tip_hash: str
     tip_time: int
+    certified: int = Field(description="the last block stored with its commit certificate (under CometBFT a "
+                                       "block's certificate comes with the next block)")
+    app_hash: str = Field(description="the state root after the tip: the application hash the engine agrees on")
     engine: str
     mempool: int
+    engine_height: int | None = Field(description="the engine's last block (None when it does not answer)")
+    peers: int | None = Field(description="the engine's connected peers (0 under solo)")
+    catching_up: bool | None = Field(description="whether the engine is still catching up with the network")
     validators: list[ValidatorPublic]
     clock: dict[str, Any]
     params: dict[str, int]

@@ -14,6 +14,7 @@ from chain.errors import GenesisInvalid
 from chain.genesis import Genesis
 from node.app import Application
 from node.boundary import CheckTxResult
+from node.home import NodeConfig
 from node.engines.solo import Solo
 
 
@@ -39,16 +40,25 @@ class Engine(Protocol):
     def stop(self) -> None:
         """Stop making blocks."""
 
+    def describe(self) -> dict:
+        """What the engine adds to the node's status (its own height, peers, catching up)."""
 
-ENGINES = {"solo": Solo}
+
+def _cometbft(app: Application, genesis: Genesis, config: NodeConfig) -> Engine:
+    from node.engines.cometbft import CometBFT  # needs the generated ABCI types; solo does not
+
+    return CometBFT(app, genesis, config)
+
+
+ENGINES = {"solo": lambda app, genesis, config: Solo(app, genesis), "cometbft": _cometbft}
 """The engines this build provides, by the name a genesis gives."""
 
 
-def engine_for(genesis: Genesis, app: Application) -> Engine:
-    """The engine ``genesis`` names, driving ``app``."""
+def engine_for(genesis: Genesis, app: Application, config: NodeConfig) -> Engine:
+    """The engine ``genesis`` names, driving ``app`` for the node configured by ``config``."""
     name = genesis.engine
     factory = ENGINES.get(name)
     if factory is None:
         raise GenesisInvalid(f"this build runs no engine {name!r}", code="ENGINE_UNKNOWN", field="engine",
                              known=sorted(ENGINES))
-    return factory(app, genesis)
+    return factory(app, genesis, config)

@@ -77,6 +77,10 @@ class Solo:
     def pending_count(self) -> int:
         return len(self.mempool)
 
+    def describe(self) -> dict:
+        """One node: its own height, no peers, never catching up."""
+        return {"engine_height": self.app.info().height, "peers": 0, "catching_up": False}
+
     # --- blocks -------------------------------------------------------------------------------
 
     def step(self) -> FinalizeResult | None:

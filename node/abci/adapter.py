@@ -1,0 +1,203 @@
+"""ABCI 2.0 requests translated to the engine boundary (:class:`node.app.Application`), and back.
+
+Nothing else happens here: CometBFT's validator addresses become the mulu
+validator names the genesis maps them to (each validator's ``consensus_key``),
+its timestamps become milliseconds, its block hash the boundary's
+``engine_hash``, and the application's answers and errors become protobuf
+responses. A refused transaction at ``CheckTx`` answers code 1 with the
+stable mulu code in ``info``, the message in ``log`` and the whole error as JSON
+in ``data`` (which the node's engine turns back into the same error); an
+accepted one answers code 0 with its transaction id in ``data``.
+
+An application error while deciding a block (``FinalizeBlock``, ``Commit``) is
+answered as an ABCI exception: CometBFT stops rather than go on from a block
+this node could not execute, and the error is logged here with its code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import replace
+from typing import Callable
+
+from chain.errors import MuluError
+from chain.genesis import Genesis
+from node.abci.proto import abci
+from node.app import Application
+from node.boundary import BlockRequest, FinalizeRequest, ValidatorPower, Vote
+
+log = logging.getLogger("mulu.abci")
+
+CODE_OK = 0
+CODE_REFUSED = 1
+COMMIT_FLAG = 2  # tendermint.types.BlockIDFlag BLOCK_ID_FLAG_COMMIT
+APP_VERSION = 1
+
+
+def millis(ts) -> int:
+    """A protobuf Timestamp in ms since the epoch."""
+    return ts.seconds * 1000 + ts.nanos // 1_000_000
+
+
+def error_data(exc: MuluError) -> bytes:
+    """The error as JSON, with its class, for the node that forwarded the transaction."""
+    return json.dumps({"class": type(exc).__name__, **exc.to_dict()}, ensure_ascii=False,
+                      default=str).encode()
+
+
+class Adapter:
+    """Answers one ABCI request at a time for one application; ``on_fault`` hears a block-deciding
+    error before CometBFT is told (the node then reports it and stops)."""
+
+    def __init__(self, app: Application, genesis: Genesis,
+                 on_fault: Callable[[BaseException], None] | None = None) -> None:
+        self.app = app
+        self.genesis = genesis
+        self.on_fault = on_fault
+        self.names = {v.engine_address: v.name for v in genesis.validators if v.consensus_key}
+        self._handlers = {
+            "echo": self.echo, "flush": self.flush, "info": self.info, "init_chain": self.init_chain,
+            "query": self.query, "check_tx": self.check_tx, "commit": self.commit,
+            "list_snapshots": self.no_snapshots, "offer_snapshot": self.no_snapshots,
+            "load_snapshot_chunk": self.no_snapshots, "apply_snapshot_chunk": self.no_snapshots,
+            "prepare_proposal": self.prepare_proposal, "process_proposal": self.process_proposal,
+            "extend_vote": self.extend_vote, "verify_vote_extension": self.verify_vote_extension,
+            "finalize_block": self.finalize_block,
+        }
+
+    def handle(self, request: "abci.Request") -> "abci.Response":
+        kind = request.WhichOneof("value")
+        handler = self._handlers.get(kind)
+        if handler is None:
+            return abci.Response(exception=abci.ResponseException(error=f"unknown ABCI request {kind!r}"))
+        try:
+            return handler(getattr(request, kind))
+        except MuluError as exc:
+            log.error("ABCI %s failed: [%s] %s", kind, exc.code, exc.message)
+            self._fault(exc)
+            return abci.Response(exception=abci.ResponseException(error=f"[{exc.code}] {exc.message}"))
+        except Exception as exc:  # a bug: CometBFT must stop, not carry on past it
+            log.exception("ABCI %s failed", kind)
+            self._fault(exc)
+            return abci.Response(exception=abci.ResponseException(error=f"{type(exc).__name__}: {exc}"))
+
+    def _fault(self, exc: BaseException) -> None:
+        if self.on_fault is not None:
+            self.on_fault(exc)
+
+    def _name(self, address: bytes) -> str:
+        return self.names.get(address, address.hex())
+
+    # --- connection-level --------------------------------------------------------------------
+
+    def echo(self, req) -> "abci.Response":
+        return abci.Response(echo=abci.ResponseEcho(message=req.message))
+
+    def flush(self, req) -> "abci.Response":
+        return abci.Response(flush=abci.ResponseFlush())
+
+    def no_snapshots(self, req) -> "abci.Response":
+        """State sync is not offered: a node catches up by block sync, re-executing every block."""
+        kind = type(req).__name__.removeprefix("Request")
+        field = {"ListSnapshots": "list_snapshots", "OfferSnapshot": "offer_snapshot",
+                 "LoadSnapshotChunk": "load_snapshot_chunk", "ApplySnapshotChunk": "apply_snapshot_chunk"}[kind]
+        answer = getattr(abci, "Response" + kind)()
+        if field == "offer_snapshot":
+            answer.result = abci.ResponseOfferSnapshot.REJECT
+        return abci.Response(**{field: answer})
+
+    # --- info and queries --------------------------------------------------------------------
+
+    def info(self, req) -> "abci.Response":
+        info = self.app.info()
+        return abci.Response(info=abci.ResponseInfo(
+            data="mulu", version=info.profile, app_version=APP_VERSION, last_block_height=info.height,
+            last_block_app_hash=info.app_hash if info.height else b""))
+
+    def init_chain(self, req) -> "abci.Response":
+        if req.initial_height not in (0, 1):
+            raise MuluError("a mulu chain starts at height 1", code="GENESIS_INVALID", field="initial_height")
+        validators = [ValidatorPower(self._name(_address(v.pub_key.ed25519)), v.power) for v in req.validators]
+        app_hash = self.app.init_chain(req.chain_id, millis(req.time), validators)
+        return abci.Response(init_chain=abci.ResponseInitChain(app_hash=app_hash))
+
+    def query(self, req) -> "abci.Response":
+        result = self.app.query(req.path, req.data)
+        if result.ok:
+            answer = abci.ResponseQuery(code=CODE_OK, value=result.value, height=result.height)
+        else:
+            exc = result.error
+            answer = abci.ResponseQuery(code=CODE_REFUSED, log=exc.message, info=exc.code, codespace="mulu",
+                                        height=result.height)
+        return abci.Response(query=answer)
+
+    # --- the door ----------------------------------------------------------------------------
+
+    def check_tx(self, req) -> "abci.Response":
+        result = self.app.check_tx(req.tx)
+        if result.ok:
+            answer = abci.ResponseCheckTx(code=CODE_OK, data=result.tx_id)
+        else:
+            exc = result.error
+            answer = abci.ResponseCheckTx(code=CODE_REFUSED, data=error_data(exc), log=exc.message, info=exc.code,
+                                          codespace="mulu")
+        return abci.Response(check_tx=answer)
+
+    # --- blocks ------------------------------------------------------------------------------
+
+    def _block(self, req, *, engine_hash: bytes = b"") -> BlockRequest:
+        return BlockRequest(req.height, millis(req.time), self._name(req.proposer_address), tuple(req.txs),
+                            engine_hash)
+
+    def prepare_proposal(self, req) -> "abci.Response":
+        votes = tuple(Vote(self._name(v.validator.address), v.vote_extension)
+                      for v in req.local_last_commit.votes if v.block_id_flag == COMMIT_FLAG and v.vote_extension)
+        limit = self.genesis.params["max_block_txs"]
+        txs = self.app.prepare_proposal(replace(self._block(req), txs=tuple(req.txs)[:limit]), votes)
+        kept, size = [], 0
+        for tx in txs:  # the certificate first, then as many transactions as CometBFT's limit holds
+            size += len(tx)
+            if size > req.max_tx_bytes:
+                break
+            kept.append(tx)
+        return abci.Response(prepare_proposal=abci.ResponsePrepareProposal(txs=kept))
+
+    def process_proposal(self, req) -> "abci.Response":
+        ok = self.app.process_proposal(self._block(req, engine_hash=req.hash))
+        status = abci.ResponseProcessProposal.ACCEPT if ok else abci.ResponseProcessProposal.REJECT
+        return abci.Response(process_proposal=abci.ResponseProcessProposal(status=status))
+
+    def extend_vote(self, req) -> "abci.Response":
+        extension = self.app.extend_vote(self._block(req, engine_hash=req.hash))
+        return abci.Response(extend_vote=abci.ResponseExtendVote(vote_extension=extension))
+
+    def verify_vote_extension(self, req) -> "abci.Response":
+        ok = self.app.verify_vote_extension(req.height, self._name(req.validator_address), req.vote_extension,
+                                            req.hash)
+        if not ok:
+            log.warning("the vote extension of %s at height %d does not verify; its vote is not counted",
+                        self._name(req.validator_address), req.height)
+        status = abci.ResponseVerifyVoteExtension.ACCEPT if ok else abci.ResponseVerifyVoteExtension.REJECT
+        return abci.Response(verify_vote_extension=abci.ResponseVerifyVoteExtension(status=status))
+
+    def finalize_block(self, req) -> "abci.Response":
+        block = self._block(req, engine_hash=req.hash)
+        result = self.app.finalize_block(FinalizeRequest(block.height, block.time, block.proposer, block.txs,
+                                                         block.engine_hash))
+        tx_results = [abci.ExecTxResult(code=CODE_OK, info="certificate")] if result.certificate else []
+        for r in result.tx_results:
+            tx_results.append(abci.ExecTxResult(code=CODE_OK if r.ok else CODE_REFUSED, data=r.tx_id,
+                                                info=r.code or r.status, log=r.message, codespace="mulu"))
+        return abci.Response(finalize_block=abci.ResponseFinalizeBlock(tx_results=tx_results,
+                                                                       app_hash=result.app_hash))
+
+    def commit(self, req) -> "abci.Response":
+        self.app.commit()
+        return abci.Response(commit=abci.ResponseCommit(retain_height=0))
+
+
+def _address(pub_key: bytes) -> bytes:
+    """CometBFT's address of an Ed25519 key."""
+    return hashlib.sha256(pub_key).digest()[:20]

@@ -1,0 +1,164 @@
+"""The commit certificate under CometBFT, in process: four validators' applications driven through
+the ABCI adapter by a double that sends CometBFT v0.38's requests in its order (tests/abci_double.py).
+
+What is pinned: block h's certificate (the validators' mulu signatures, carried
+in their vote extensions) rides first in block h+1 and is stored with block h;
+a block carrying only a certificate leaves the application hash unchanged (so
+an idle CometBFT stops after it); a forged extension is refused and left out of
+the certificate, which still forms from the others; a proposal without the
+certificate, or with a forged one, is rejected; locked rounds and block sync
+work; a node whose state disagrees stops with STATE_DIVERGED; the door takes a
+sender's nonces out of order within a window and a proposal puts them in order.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from chain.audit import audit_archive
+from chain.block import Commit
+from chain.tx import make_tx
+from node import certificate
+from node.abci.proto import abci
+from node.app import NONCE_WINDOW
+from node.samples import SAMPLE_MEMBERS
+from tests.abci_double import Double, network
+
+EDU = SAMPLE_MEMBERS[6].uscc
+
+
+@pytest.fixture
+def net(tmp_path):
+    genesis, peers, keys = network(tmp_path, validators=4, followers=1)
+    double = Double(genesis, peers)
+    double.keys = keys
+    yield double
+    for p in peers:
+        p.app.ledger.close()
+
+
+def anchors(net, count: int, first: int = 1) -> list[bytes]:
+    return [make_tx(net.keys[EDU], chain_id=net.genesis.chain_id, sender=EDU, nonce=first + i, contract="anchor",
+                    method="put", args={"doc_id": f"doc-{first + i}", "title": "三定规定", "kind": "sanding",
+                                        "digest": bytes([i + 1]) * 32}).to_bytes() for i in range(count)]
+
+
+def check(peer, raws) -> list[abci.ResponseCheckTx]:
+    return [peer.call(check_tx=abci.RequestCheckTx(tx=raw)).check_tx for raw in raws]
+
+
+def test_a_blocks_certificate_rides_in_the_next_block_and_is_stored_with_it(net):
+    """Block 1 is stored uncertified; block 2 carries its certificate first (four mulu signatures over
+    block 1's hash) and every node stores block 1 with it; the certificate-only block changes no state."""
+    raws = anchors(net, 3)
+    assert all(r.code == 0 for r in check(net.peers[0], raws))
+    first = net.run_height(raws)
+    assert first == raws, "height 1 has no block before it to certify"
+    assert len(net.tips()) == 1
+    app = net.peers[0].app
+    assert (app.ledger.tip.height, app.ledger.certified) == (1, 0)
+    assert app.ledger.block(1).commit is None
+    root = app.info().app_hash
+
+    second = net.run_height([])
+    assert len(second) == 1 and second[0].startswith(certificate.TAG)
+    commit, rest = certificate.split(second, 2)
+    assert rest == () and commit.height == 1 and commit.block_hash == app.ledger.block_hash(1)
+    assert sorted(s.validator for s in commit.signatures) == ["node0", "node1", "node2", "node3"]
+    assert len(net.tips()) == 1, "all five nodes, the follower too, agree"
+    for p in net.peers:
+        assert p.app.ledger.block(1).commit == commit and p.app.ledger.certified == 1
+    assert app.info().app_hash == root, "a block carrying only a certificate leaves the application hash"
+
+
+def test_exports_are_byte_identical_and_audit_against_the_genesis_alone(net):
+    """Every node exports the same bytes up to its last certified block, which audit accepts."""
+    raws = anchors(net, 6)
+    net.run_height(raws[:3])
+    net.run_height(raws[3:])
+    net.run_height([])
+    exports = set()
+    for p in net.peers:
+        out = io.BytesIO()
+        p.app.ledger.export(out)
+        exports.add(out.getvalue())
+    assert len(exports) == 1
+    report = audit_archive(net.genesis, exports.pop(), net.peers[0].app.ledger.machine)
+    assert report.ok and report.blocks == 2, report
+
+
+def test_a_forged_extension_is_refused_and_the_certificate_forms_from_the_others(net):
+    """VerifyVoteExtension rejects node3's forged extension; its own proposal leaves it out of the
+    certificate (naming it in the log), which still holds more than two thirds of the power."""
+    net.run_height(anchors(net, 1), forge=(net.validators[3],))
+    assert len(net.last_votes) == 4, "node3's own view holds its forged extension"
+    block = net.prepare([], proposer=net.validators[3])
+    commit, _ = certificate.split(block, 2)
+    assert sorted(s.validator for s in commit.signatures) == ["node0", "node1", "node2"]
+    assert all(net.process(p, block, proposer=net.validators[3]) for p in net.peers)
+
+
+def test_a_proposal_without_or_with_a_forged_certificate_is_rejected(net):
+    net.run_height(anchors(net, 1))
+    good = net.prepare([])
+    assert all(net.process(p, good) for p in net.peers)
+    assert not any(net.process(p, []) for p in net.peers), "the certificate of block 1 is missing"
+    commit, _ = certificate.split(good, 2)
+    forged = Commit(commit.height, commit.round, commit.block_hash,
+                    commit.signatures[:2] + (type(commit.signatures[0])(commit.signatures[2].validator, bytes(64)),))
+    assert not any(net.process(p, [certificate.certificate_tx(forged)]) for p in net.peers)
+    thin = Commit(commit.height, commit.round, commit.block_hash, commit.signatures[:2])
+    assert not any(net.process(p, [certificate.certificate_tx(thin)]) for p in net.peers), "half the power"
+    late = [good[0], good[0]]
+    assert not any(net.process(p, late) for p in net.peers), "a certificate rides only first"
+
+
+def test_locked_round_and_block_sync(net):
+    """A validator that never processed the block executes it at ExtendVote; the follower that sees
+    only FinalizeBlock (block sync) executes it there; all end on the same tip."""
+    raws = anchors(net, 4)
+    net.run_height(raws[:2], skip_process=(net.validators[2],))
+    net.run_height(raws[2:], sync_only=(net.peers[4],))
+    net.run_height([], skip_process=tuple(net.peers[1:]))
+    assert len(net.tips()) == 1
+    assert net.peers[4].app.ledger.state.get(f"nonce/{EDU}") == 4
+
+
+def test_a_node_whose_state_disagrees_stops(net):
+    """A node that executed another block at height 1 meets the network's certificate of its own
+    block 1 and answers FinalizeBlock with an exception: STATE_DIVERGED, reported to the node."""
+    raws = anchors(net, 2)
+    odd = net.peers[4]
+    block = net.prepare(raws[:1])
+    for p in net.peers:
+        txs = raws if p is odd else block  # the odd node decided another block (a bug, a tampered store)
+        assert net.finalize(p, txs).WhichOneof("value") == "finalize_block"
+    votes = [abci.ExtendedVoteInfo(validator=abci.Validator(address=p.address, power=1),
+                                   vote_extension=certificate.extension(
+                                       net.validators[0].app.ledger.tip.hash,
+                                       p.app.validator[1].sign(p.app._vote_message(p.app.ledger.block(1).header))),
+                                   block_id_flag=2) for p in net.validators]
+    net.height = 1
+    nxt = net.prepare([], votes=votes)
+    answer = net.finalize(odd, nxt)
+    assert answer.WhichOneof("value") == "exception" and "STATE_DIVERGED" in answer.exception.error
+    assert odd.faults and odd.faults[0].code == "STATE_DIVERGED"
+    assert odd.app.ledger.tip.height == 1
+
+
+def test_the_door_takes_nonces_out_of_order_within_a_window(net):
+    """A peer may see nonce 2 before 1: CheckTx admits both; the proposal orders them; nonces past
+    the window are refused; after the block, a re-check refuses the used nonce."""
+    raws = anchors(net, 3)
+    peer = net.peers[1]
+    answers = check(peer, [raws[2], raws[0], raws[1]])
+    assert [a.code for a in answers] == [0, 0, 0]
+    far = anchors(net, 1, first=NONCE_WINDOW + 1)
+    refused = check(peer, far)[0]
+    assert (refused.code, refused.info) == (1, "TX_NONCE_GAP")
+    block = net.run_height([raws[2], raws[0], raws[1]])
+    assert block == raws, "each sender's transactions in nonce order"
+    again = check(peer, [raws[0]])[0]
+    assert (again.code, again.info) == (1, "TX_NONCE_REPLAYED")
