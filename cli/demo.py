@@ -8,6 +8,7 @@ collected as a row for the table the CLI prints.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from chain.crypto import profile, profile_names
 from chain.tx import make_tx
@@ -68,11 +69,17 @@ def catalog_entry(member: SampleMember, code: str, name: str, items: tuple[str, 
 
 
 class Scenario:
-    """A short, real-looking sequence of signed transactions."""
+    """A short, real-looking sequence of signed transactions.
 
-    def __init__(self, home: Home, client: Client) -> None:
+    ``route`` gives the client each member submits through (on a network, the
+    node it operates); reads after a member's step go to that member's node,
+    which has committed the step when the call returns.
+    """
+
+    def __init__(self, home: Home, client: Client, route: Callable[[SampleMember], Client] | None = None) -> None:
         self.home = home
         self.client = client
+        self.route = route or (lambda member: client)
         status = client.status()
         self.chain_id = status["chain_id"]
         self.profile = profile(status["profile"])  # signs every step, hashes the anchored documents
@@ -82,7 +89,7 @@ class Scenario:
     def member(self, short: str) -> tuple[SampleMember, Member]:
         sample = by_short(short)
         if short not in self._members:
-            self._members[short] = Member(self.client, self.home.member_key(sample.uscc), sample.uscc,
+            self._members[short] = Member(self.route(sample), self.home.member_key(sample.uscc), sample.uscc,
                                           self.chain_id)
         return sample, self._members[short]
 
@@ -117,7 +124,8 @@ class Scenario:
                       {**item, "reason": f"依据三定规定编制（第{revision}次）"})
         for short, item in DUTIES.items():
             department = by_short(short).uscc
-            pending = self.client.get(f"/v1/duty/{department}/{item['item_id']}")["current"]["version"]
+            reader = self.route(by_short(short))
+            pending = reader.get(f"/v1/duty/{department}/{item['item_id']}")["current"]["version"]
             self.call("市委编办", f"核准 {short} 职责事项", "duty", "approve",
                       {"department": department, "item_id": item["item_id"], "version": pending, "note": "同意"})
         for short, (code, name, items, extra) in CATALOGS.items():
@@ -153,5 +161,5 @@ class Scenario:
         self._record("市教委", f"以 {other.name} 密钥签名", lambda: self.client.submit(tx.to_bytes(), wait=True))
 
 
-def run_scenario(home: Home, client: Client) -> list[Step]:
-    return Scenario(home, client).run()
+def run_scenario(home: Home, client: Client, route: Callable[[SampleMember], Client] | None = None) -> list[Step]:
+    return Scenario(home, client, route).run()

@@ -258,10 +258,17 @@ def node_start(home: Path = typer.Option(..., "--home"),
 
 
 @app.command()
-def demo(home: Path = typer.Option(Path("demo-home"), "--home"),
+def demo(home: Optional[Path] = typer.Option(None, "--home", help="demo-home (one node) or demo-net (--nodes N)."),
          exit_after: bool = typer.Option(False, "--exit", help="Run the scenario, then stop."),
-         api: Optional[str] = typer.Option(None, "--api", help="HOST:PORT (default: node.json).")) -> None:
+         api: Optional[str] = typer.Option(None, "--api", help="HOST:PORT (default: node.json)."),
+         nodes: int = typer.Option(1, "--nodes", help="1: the embedded solo node; N > 1: N department nodes on "
+                                                     "CometBFT, each department submitting to its own node."),
+         base_port: int = typer.Option(26600, "--base-port", help="With --nodes: node i listens from base+10i.")) -> None:
     """Initialise a chain (if needed), run a signed scenario, print it, keep serving."""
+    if nodes != 1:
+        _demo_network(home or Path("demo-net"), nodes, base_port, exit_after)
+        return
+    home = home or Path("demo-home")
     from cli.demo import run_scenario
     from cli.serve import Server
     from node.home import Home, init_home, split_address
@@ -301,6 +308,47 @@ def demo(home: Path = typer.Option(Path("demo-home"), "--home"),
         fail(exc)
     finally:
         server.stop()
+
+
+def _demo_network(home: Path, nodes: int, base_port: int, exit_after: bool) -> None:
+    """The demo on a CometBFT network of ``nodes`` processes pairs on loopback (written once into ``home``)."""
+    from cli.demo import run_scenario
+    from cli.localnet import LocalNetwork
+    from node.cometbft.network import NetworkPlan, write_network
+    from node.home import Home
+
+    plan = NetworkPlan(nodes=nodes, chain_id="mulu-demo-net", base_port=base_port,
+                       genesis_time=time.time_ns() // 1_000_000)
+    try:
+        homes = [Home(home / f"node{i}") for i in range(nodes)]
+        if not all(h.exists() for h in homes):
+            with writing(home):
+                homes = write_network(home, plan)
+            console.print(f"wrote a network of {nodes} nodes in {home}")
+        network = LocalNetwork(homes)
+        network.start()
+    except MuluError as exc:
+        fail(exc)
+    try:
+        steps = run_scenario(homes[0], network.clients[0], lambda member: network.clients[plan.node_of(member)])
+        _print_steps(steps)
+        client = network.clients[0]
+        _print_overlaps(client)
+        for i, c in enumerate(network.clients):
+            s = c.status()
+            console.print(f"node{i} ({plan.operator(i).short}): height {s['height']}, certified {s['certified']}, "
+                          f"app hash {s['app_hash'][:16]}…, peers {s['peers']}, API {c.url}")
+        if exit_after:
+            return
+        console.print("serving — Ctrl-C to stop every node")
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    except MuluError as exc:
+        fail(exc)
+    finally:
+        network.stop()
 
 
 def _print_steps(steps) -> None:
@@ -574,6 +622,20 @@ def _query(fn) -> None:
 def q_status(node: str = NODE) -> None:
     """Chain id, height, tip, mempool."""
     _query(lambda: Client(node).status())
+
+
+@app.command("status")
+def status(node: str = NODE) -> None:
+    """A node at a glance: its chain, height and last certified block, its engine's height, peers and
+    whether it is catching up, its mempool and the validators."""
+    s = fetch(lambda: Client(node).status())
+    catching = {True: "[yellow]yes[/]", False: "no", None: "[red]engine not answering[/]"}[s.get("catching_up")]
+    console.print(f"[bold]{s['chain_id']}[/] ({s['profile']}, engine {s['engine']}) at {node}\n"
+                  f"height {s['height']}, certified {s['certified']}, engine height {s.get('engine_height')}, "
+                  f"peers {s.get('peers')}, catching up: {catching}, mempool {s['mempool']}\n"
+                  f"tip {s['tip_hash']}  app hash {s['app_hash']}")
+    print_table("validators", ("name", "operator", "power"),
+                [(v["name"], v["operator"], str(v["power"])) for v in s["validators"]])
 
 
 @query_app.command("block")

@@ -84,8 +84,8 @@ ROUND = 0
 which is the same whichever engine round decided the block."""
 
 NONCE_WINDOW = 256
-"""How far ahead of committed state a sender's nonce may be at the door of an engine whose peers
-gossip transactions (a peer may see nonce n+1 before n)."""
+"""How far ahead of the highest nonce seen (or of committed state) a sender's nonce may be at the door
+of an engine whose peers gossip transactions (a peer may see nonce n+1 before n)."""
 
 log = logging.getLogger("mulu.app")
 
@@ -193,10 +193,13 @@ class Application:
 
     def _check_window(self, tx: Transaction, committed: int) -> None:
         """The door of a gossiping engine: a nonce after committed state, at most :data:`NONCE_WINDOW`
-        ahead; the highest one admitted is remembered for :meth:`next_nonce`."""
-        if tx.nonce > committed + NONCE_WINDOW:
-            raise NonceGap(f"nonce {tx.nonce} is more than {NONCE_WINDOW} ahead of the last committed "
-                           f"({committed})", sender=tx.sender, nonce=tx.nonce, expected=committed + 1)
+        ahead of the highest this door admitted (or of committed state), so that one sender may queue
+        a long run of nonces while no transaction jumps far ahead of what was seen; the highest one
+        admitted is remembered for :meth:`next_nonce`."""
+        seen = max(committed, self._next.get(tx.sender, 0))
+        if tx.nonce > seen + NONCE_WINDOW:
+            raise NonceGap(f"nonce {tx.nonce} is more than {NONCE_WINDOW} ahead of the highest seen ({seen})",
+                           sender=tx.sender, nonce=tx.nonce, expected=seen + 1)
         if tx.nonce <= committed:
             check_nonce(tx, committed + 1)  # replayed
         if tx.nonce > self._next.get(tx.sender, 0):

@@ -54,7 +54,10 @@ class Node:
         self.config = home.config()
         self.ledger = open_ledger(home, store, verify_threads)
         self.genesis = self.ledger.genesis
-        self.app = Application(self.ledger, self.ledger.machine, (self.config.name, home.validator_key()))
+        validates = any(v.name == self.config.name for v in self.genesis.validators)
+        # a node that is no validator in genesis follows the chain: it executes and stores, and does not vote
+        self.app = Application(self.ledger, self.ledger.machine,
+                               (self.config.name, home.validator_key()) if validates else None)
         self.engine = engine_for(self.genesis, self.app, self.config)
 
     @classmethod

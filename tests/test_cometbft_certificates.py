@@ -149,15 +149,16 @@ def test_a_node_whose_state_disagrees_stops(net):
 
 
 def test_the_door_takes_nonces_out_of_order_within_a_window(net):
-    """A peer may see nonce 2 before 1: CheckTx admits both; the proposal orders them; nonces past
-    the window are refused; after the block, a re-check refuses the used nonce."""
+    """A peer may see nonce 2 before 1: CheckTx admits both; the proposal orders them; a nonce more
+    than the window past the highest seen is refused; after the block, a re-check refuses the used nonce."""
     raws = anchors(net, 3)
     peer = net.peers[1]
     answers = check(peer, [raws[2], raws[0], raws[1]])
     assert [a.code for a in answers] == [0, 0, 0]
-    far = anchors(net, 1, first=NONCE_WINDOW + 1)
+    far = anchors(net, 1, first=3 + NONCE_WINDOW + 1)
     refused = check(peer, far)[0]
-    assert (refused.code, refused.info) == (1, "TX_NONCE_GAP")
+    assert (refused.code, refused.info) == (1, "TX_NONCE_GAP"), "past the window after the highest seen (3)"
+    assert check(peer, anchors(net, 1, first=3 + NONCE_WINDOW))[0].code == 0, "a long queue of one sender"
     block = net.run_height([raws[2], raws[0], raws[1]])
     assert block == raws, "each sender's transactions in nonce order"
     again = check(peer, [raws[0]])[0]

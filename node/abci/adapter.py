@@ -6,8 +6,8 @@ its timestamps become milliseconds, its block hash the boundary's
 ``engine_hash``, and the application's answers and errors become protobuf
 responses. A refused transaction at ``CheckTx`` answers code 1 with the
 stable mulu code in ``info``, the message in ``log`` and the whole error as JSON
-in ``data`` (which the node's engine turns back into the same error); an
-accepted one answers code 0 with its transaction id in ``data``.
+in ``data`` (for a client of CometBFT's own RPC); an accepted one answers code 0
+with its transaction id in ``data``.
 
 An application error while deciding a block (``FinalizeBlock``, ``Commit``) is
 answered as an ABCI exception: CometBFT stops rather than go on from a block

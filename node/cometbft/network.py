@@ -86,8 +86,17 @@ class NetworkPlan:
         return NodePorts(p, p + 1, p + 2, p + 3)
 
     def operator(self, i: int) -> SampleMember:
-        """The member operating node ``i``: departments take turns (each submits to its own node)."""
-        return self.members[i % len(self.members)]
+        """The member operating node ``i``: the departments (and districts) first, in genesis order,
+        then the authorities; each member submits to the node it operates (:meth:`node_of`)."""
+        ordered = sorted(self.members, key=lambda m: not {"department", "district"} & set(m.roles))
+        return ordered[i % len(ordered)]
+
+    def node_of(self, member: SampleMember) -> int:
+        """The node a member submits to: the one it operates, else one by its place in genesis."""
+        for i in range(self.nodes):
+            if self.operator(i) == member:
+                return i
+        return self.members.index(member) % self.nodes
 
 
 def node_id(node_key: dict) -> str:

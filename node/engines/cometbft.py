@@ -12,7 +12,6 @@ with its id or the door's error.
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import threading
 from typing import Any, Sequence
@@ -28,18 +27,6 @@ from node.boundary import CheckTxResult
 from node.home import NodeConfig
 
 log = logging.getLogger("mulu.cometbft")
-
-
-def error_from(data: bytes, log_text: str, code: str) -> MuluError:
-    """The door's error, rebuilt from the JSON the ABCI adapter put in ``CheckTx``'s data."""
-    try:
-        body = json.loads(data)
-        cls = getattr(e, body["class"], None)
-        if not (isinstance(cls, type) and issubclass(cls, MuluError)):
-            cls = MuluError
-        return cls(body["message"], code=body["code"], **body.get("details", {}))
-    except (ValueError, KeyError, TypeError):
-        return MuluError(log_text or "refused by CometBFT's CheckTx", code=code or "TX_REJECTED")
 
 
 def engine_error(message: str) -> MuluError:
@@ -85,31 +72,33 @@ class CometBFT:
     # --- the door -----------------------------------------------------------------------------
 
     def submit(self, raws: Sequence[bytes]) -> list[CheckTxResult]:
-        """Forward transactions to this node's CometBFT (``broadcast_tx_sync``, one JSON-RPC batch);
-        each is answered by the application's ``CheckTx`` there, or by CometBFT's mempool."""
-        self.app.check_batch(raws)
-        if not raws:
-            return []
-        calls = [{"jsonrpc": "2.0", "id": i, "method": "broadcast_tx_sync",
-                  "params": {"tx": base64.b64encode(raw).decode()}} for i, raw in enumerate(raws)]
+        """Check transactions at this node's door, then forward those admitted to its CometBFT
+        (``broadcast_tx_async``, one JSON-RPC batch), which checks them again through the same
+        application (its signatures remembered, so cheaply) and gossips them.
+
+        CometBFT's synchronous broadcast waits for each ``CheckTx`` answer in
+        turn; checking here first answers each transaction with the door's
+        own error at once, and a batch in one round trip. CometBFT's mempool
+        can still refuse (full, or a duplicate in its cache): that answer is
+        returned too.
+        """
+        results = self.app.check_txs(raws)
+        admitted = [(i, raws[i]) for i, r in enumerate(results) if r.ok]
+        if not admitted:
+            return results
+        calls = [{"jsonrpc": "2.0", "id": i, "method": "broadcast_tx_async",
+                  "params": {"tx": base64.b64encode(raw).decode()}} for i, raw in admitted]
         answers = self._call(calls)
-        out = []
-        for i in range(len(raws)):
+        for i, _ in admitted:
             answer = answers.get(i)
             if answer is None:
-                out.append(CheckTxResult(None, e.Unavailable("CometBFT gave no answer", code="ENGINE_UNAVAILABLE")))
+                results[i] = CheckTxResult(None, e.Unavailable("CometBFT gave no answer", code="ENGINE_UNAVAILABLE"))
             elif "error" in answer:
                 err = answer["error"]
-                out.append(CheckTxResult(None, engine_error(f"{err.get('message', '')} {err.get('data', '')}".strip())))
+                results[i] = CheckTxResult(None, engine_error(f"{err.get('message', '')} {err.get('data', '')}".strip()))
             else:
-                result = answer["result"]
-                data = bytes.fromhex(result.get("data") or "")  # CometBFT's RPC writes bytes here as hex
-                if result.get("code", 0) == 0:
-                    self._submitted.add(data)
-                    out.append(CheckTxResult(data))
-                else:
-                    out.append(CheckTxResult(None, error_from(data, result.get("log", ""), result.get("info", ""))))
-        return out
+                self._submitted.add(results[i].tx_id)
+        return results
 
     def _call(self, calls: list[dict[str, Any]]) -> dict[int, dict]:
         try:
