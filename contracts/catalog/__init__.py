@@ -37,7 +37,9 @@ from contracts.text import name_form
 from contracts.args import Bool, Date, ListOf, Obj, OneOf, Str, Uscc
 from contracts.base import Call, Contract, param, refuse
 from contracts.catalog.keys import (
+    INLINE_CODES,
     PROVIDES,
+    declares_key,
     dept_key,
     entry_key,
     note_key,
@@ -174,14 +176,34 @@ def _check_duty_mapping(view: StateView, call: Call) -> None:
                          article=ARTICLE_DUTY, field="note_id")
 
 
-def _counted(providers: list[list[Any]], provider: str, delta: int) -> list[list[Any]] | None:
-    """The 一数一源 index value ``providers`` with ``provider``'s count of entries moved by ``delta``."""
-    mine = sum(n for p, n in providers if p == provider) + delta
-    out = [pair for pair in providers if pair[0] != provider]
-    if mine > 0:
-        out.append([provider, mine])
-        out.sort()
-    return out or None
+def _declaring(writes: dict[str, Any], item: str, providers: list[list[Any]], provider: str, code: str,
+               add: bool) -> list[list[Any]] | None:
+    """The 一数一源 index rows ``providers`` of ``item`` once ``provider``'s entry ``code`` starts
+    (``add``) or stops declaring it: the department's count moved by one, and the code added to or
+    taken from its row, or from its declares key in ``writes`` once the row outgrew
+    :data:`~contracts.catalog.keys.INLINE_CODES` (all of its codes move there then)."""
+    rows = [row for row in providers if row[0] != provider]
+    mine = next((row for row in providers if row[0] == provider), None)
+    count, codes = (0, []) if mine is None else (mine[1], mine[2])
+    if codes is None:
+        writes[declares_key(item, provider, code)] = 1 if add else None
+    elif add:
+        codes = sorted([*codes, code])
+        if len(codes) > INLINE_CODES:
+            for c in codes:
+                writes[declares_key(item, provider, c)] = 1
+            codes = None
+    else:
+        codes = [c for c in codes if c != code]
+    count += 1 if add else -1
+    if count:
+        rows.append([provider, count, codes])
+        rows.sort(key=_provider)
+    return rows or None
+
+
+def _provider(row: list[Any]) -> str:
+    return row[0]
 
 
 def _trimmed(items: list[dict[str, Any]], names: list[str]) -> list[dict[str, Any]]:
@@ -220,14 +242,14 @@ def publish(view: StateView, call: Call) -> Effects:
         key = PROVIDES + name
         providers = get(key)
         if providers is None:  # the first provider of this item
-            writes[key] = [[sender, 1]]
+            writes[key] = [[sender, 1, [code]]]
             continue
-        overlaps += [{"item": name, "provider": p, "entries": n} for p, n in providers if p != sender]
+        overlaps += [{"item": name, "provider": p, "entries": n} for p, n, _ in providers if p != sender]
         if name not in old_names:
-            writes[key] = _counted(providers, sender, 1)
+            writes[key] = _declaring(writes, name, providers, sender, code, True)
     for name in sorted(old_names.difference(names)):  # items this version no longer declares
         key = provides_key(name)
-        writes[key] = _counted(get(key) or [], sender, -1)
+        writes[key] = _declaring(writes, name, get(key) or [], sender, code, False)
     if overlaps or (current is not None and view.get(overlap_key(code)) is not None):
         writes[overlap_key(code)] = overlaps or None
     events = [("catalog_published", {"uscc": call.sender, "resource_code": code, "version": record["version"]})]
