@@ -33,7 +33,7 @@ from chain.execution import Effects, StateView
 from chain.errors import RuleViolation
 from contracts import duty, workdays
 from contracts.identity import member_key
-from contracts.text import name_form
+from contracts.text import all_plain, name_form
 from contracts.args import Bool, Date, ListOf, Obj, OneOf, Str, Uscc
 from contracts.base import Call, Contract, param, refuse
 from contracts.catalog.keys import (
@@ -139,15 +139,18 @@ def _check_rules(view: StateView, call: Call) -> tuple[dict[str, Any] | None, li
     if a["open_to_public"] and a["share_type"] == "not_shared":
         raise refuse("CATALOG_OPEN_NOT_SHARED", "a resource not shared with departments cannot be open to the public",
                      article=ARTICLE_SHARE, field="open_to_public")
-    forms = [name_form(item["name"]) for item in a["data_items"]]  # one name however it is spelled
+    names = [item["name"] for item in a["data_items"]]
+    # one name however it is spelled; names already in normal form, the common case, at one test for all
+    forms = None if all_plain(names) else [name_form(name) for name in names]
     titles = {"name": name_form(a["name"]), "provider": name_form(a["provider"])}
-    if any(mixed for _, mixed in forms) or any(mixed for _, mixed in titles.values()):
-        named = [*titles.items(), *((f"data_items[{i}].name", form) for i, form in enumerate(forms))]
-        where, (_, mixed) = next((where, form) for where, form in named if form[1])
-        raise refuse("CATALOG_NAME_CONFUSABLE", f"a word of {where} mixes {mixed} letters, which look alike: "
-                     "one name must not pass for another", article=ARTICLE_SINGLE_SOURCE, field=where,
-                     scripts=mixed)
-    names = [name for name, _ in forms]
+    named = [*titles.items(), *((f"data_items[{i}].name", form) for i, form in enumerate(forms or ()))]
+    for where, (_, mixed) in named:
+        if mixed:
+            raise refuse("CATALOG_NAME_CONFUSABLE", f"a word of {where} mixes {mixed} letters, which look alike: "
+                         "one name must not pass for another", article=ARTICLE_SINGLE_SOURCE, field=where,
+                         scripts=mixed)
+    if forms is not None:
+        names = [name for name, _ in forms]
     if len(set(names)) != len(names) or not all(names):
         raise refuse("CATALOG_DATA_ITEM_DUPLICATE", "信息项 names are non-empty and distinct within an entry",
                      field="data_items")
@@ -208,7 +211,7 @@ def _provider(row: list[Any]) -> str:
 
 def _trimmed(items: list[dict[str, Any]], names: list[str]) -> list[dict[str, Any]]:
     """The data items with their names in normal form, ``names`` (the list itself when all already are)."""
-    if all(item["name"] == name for item, name in zip(items, names)):
+    if [item["name"] for item in items] == names:
         return items
     return [item if item["name"] == name else {**item, "name": name} for item, name in zip(items, names)]
 
@@ -234,8 +237,10 @@ def publish(view: StateView, call: Call) -> Effects:
     }
     names = sorted(item_names)  # distinct: _check_rules refuses repeated names
     old_names = set() if current is None else {item["name"] for item in current["entry"]["data_items"]}
-    writes: dict[str, Any] = {entry_key(code): record, dept_key(sender, code): record["version"],
-                              updated_key(sender): {"height": call.ctx.height, "time": call.ctx.time}}
+    writes: dict[str, Any] = {entry_key(code): record, dept_key(sender, code): record["version"]}
+    stamp = {"height": call.ctx.height, "time": call.ctx.time}
+    if view.get(updated_key(sender)) != stamp:  # once per block: the department's later entries change nothing
+        writes[updated_key(sender)] = stamp
     overlaps = []
     get = view.get
     for name in names:  # one read per data item: the loop to keep lean
