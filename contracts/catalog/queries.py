@@ -96,7 +96,7 @@ def provides(reader: StateReader, item: str, limit: int = 100) -> dict[str, Any]
     name = normalize(item)
     rows = []
     for row in reader.get(provides_key(name)) or ():
-        codes = _declaring(reader, name, row, "", limit)
+        codes = _codes_page(reader, name, row, "", limit)
         rows.append({"provider": row[0], "entries": row[1], "resource_codes": codes,
                      "next": next_cursor(codes, limit, codes[-1] if codes else None)})
     return {"item": name, "providers": rows}
@@ -109,12 +109,12 @@ def declared_by(reader: StateReader, item: str, provider: str, after: str = "", 
     keys (:mod:`contracts.catalog.keys`)."""
     name = normalize(item)
     row = next((row for row in reader.get(provides_key(name)) or () if row[0] == provider), None)
-    codes = [] if row is None else _declaring(reader, name, row, after, limit)
+    codes = [] if row is None else _codes_page(reader, name, row, after, limit)
     return {"item": name, "provider": provider, "resource_codes": codes,
             "next": next_cursor(codes, limit, codes[-1] if codes else None)}
 
 
-def _declaring(reader: StateReader, item: str, row: list[Any], after: str, limit: int) -> list[str]:
+def _codes_page(reader: StateReader, item: str, row: list[Any], after: str, limit: int) -> list[str]:
     """One page of the codes of the entries declaring ``item`` of the department of its index
     ``row``: from the row while they fit there, else from their declares keys."""
     provider, _, codes = row
