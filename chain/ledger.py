@@ -56,10 +56,11 @@ class Tip:
     time: int
 
 
-STORE_FORMAT = b"3"
+STORE_FORMAT = b"4"
 """The store layout this code writes and reads (2: each state record stored once,
 derived indexes under ``x``; 3: every write of a block a version of its own, ``v`` keys
-ordered by height and sequence, and governance's proposal-status index). A store of another layout is refused when opened."""
+ordered by height and sequence, and governance's proposal-status index; 4: the catalog's
+一数一源 index lists the entries declaring each item). A store of another layout is refused when opened."""
 
 
 class Ledger:

@@ -29,10 +29,12 @@ _INVISIBLE = re.compile(
     "\U000e0000-\U000e007f\U000e0100-\U000e01ef]")
 _SPACE = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _NFKC = unicodedata.ucd_3_2_0.normalize
-plain = re.compile("[\u3400-\u4dbf\u4e00-\u9fff!-~]+(?: [\u3400-\u4dbf\u4e00-\u9fff!-~]+)*").fullmatch
+_PLAIN = "[\u3400-\u4dbf\u4e00-\u9fff!-~]+(?: [\u3400-\u4dbf\u4e00-\u9fff!-~]+)*"
+plain = re.compile(_PLAIN).fullmatch
 """Whether text is already in normal form, the common case of a name (a match, or None): CJK ideographs (which NFKC keeps as they
 are) and printable ASCII, words parted by single spaces. Checked first, in a fraction of the time
 NFKC takes, since a catalog entry's twenty names are each normalized in its block."""
+_PLAIN_LINES = re.compile(f"{_PLAIN}(?:\n{_PLAIN})*").fullmatch
 _SCRIPTS = {
     "Latin": re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]"),
     "Greek": re.compile("[\u0370-\u03ff]"),
@@ -47,6 +49,13 @@ def normalize(text: str) -> str:
     if text.isascii():
         return _SPACE.sub(" ", text).strip()
     return _SPACE.sub(" ", _NFKC("NFKC", _INVISIBLE.sub("", text))).strip()
+
+
+def all_plain(texts: list[str]) -> bool:
+    """Whether every one of ``texts`` is :data:`plain` (so is its own normal form and mixes no scripts),
+    by one match over them all, line by line: a catalog entry's twenty data item names at once (False for none)."""
+    joined = "\n".join(texts)
+    return joined.count("\n") == len(texts) - 1 and _PLAIN_LINES(joined) is not None
 
 
 def name_form(text: str) -> tuple[str, str | None]:

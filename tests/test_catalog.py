@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracts import catalog
+from contracts.catalog import keys
 from contracts.catalog import queries as catalog_queries
 from node.samples import by_short
 from tests.test_duty import BIANBAN, decision, item_args
@@ -71,7 +72,7 @@ def test_publish_records_the_entry_its_owner_and_index(net):
     assert state.version(catalog.entry_key("301001/000001")).prev_hash == bytes(32), "the first of its history"
     assert record["entry"]["share_type"] == "conditional"
     assert state.get(catalog.dept_key(EDU, "301001/000001")) == 1
-    assert state.get(catalog.provides_key("学籍号")) == [[EDU, 1]]
+    assert state.get(catalog.provides_key("学籍号")) == [[EDU, 1, ["301001/000001"]]]
     assert state.get(catalog.overlap_key("301001/000001")) is None
     assert state.get(catalog.updated_key(EDU))["height"] == net.ledger.tip.height
 
@@ -86,7 +87,8 @@ def test_single_source_overlap_is_recorded_not_refused(net):
     assert overlaps == [{"item": "身份证号", "provider": EDU, "entries": 1}]
     [event] = [e for e in result.events if e[0] == "single_source_overlap"]
     assert event[1]["article"] == catalog.ARTICLE_SINGLE_SOURCE and event[1]["providers"] == [EDU]
-    assert net.ledger.state.get(catalog.provides_key("身份证号")) == sorted([[EDU, 1], [HEALTH, 1]])
+    assert net.ledger.state.get(catalog.provides_key("身份证号")) == [[EDU, 1, ["301001/000001"]],
+                                                                 [HEALTH, 1, ["302001/000001"]]]
 
 
 def test_single_source_index_counts_entries_per_provider(net):
@@ -95,7 +97,7 @@ def test_single_source_index_counts_entries_per_provider(net):
     and another department's overlap names the provider with its count."""
     assert run(net, EDU, "publish", entry()).ok
     assert run(net, EDU, "publish", entry("301001/000002")).ok
-    assert net.ledger.state.get(catalog.provides_key("身份证号")) == [[EDU, 2]]
+    assert net.ledger.state.get(catalog.provides_key("身份证号")) == [[EDU, 2, ["301001/000001", "301001/000002"]]]
     result = run(net, HEALTH, "publish", entry("302001/000001", HEALTH, ("患者姓名", "身份证号"),
                                                provider="北京市卫生健康委员会"))
     assert result.ok, result
@@ -103,8 +105,103 @@ def test_single_source_index_counts_entries_per_provider(net):
         {"item": "身份证号", "provider": EDU, "entries": 2}]
     dropped = entry("301001/000002", items=("学生姓名", "学籍号"), reason="不再采集身份证号")
     assert run(net, EDU, "publish", dropped).ok
-    assert net.ledger.state.get(catalog.provides_key("身份证号")) == sorted([[EDU, 1], [HEALTH, 1]])
-    assert net.ledger.state.get(catalog.provides_key("学籍号")) == [[EDU, 2]]
+    assert net.ledger.state.get(catalog.provides_key("身份证号")) == [[EDU, 1, ["301001/000001"]],
+                                                                 [HEALTH, 1, ["302001/000001"]]]
+    assert net.ledger.state.get(catalog.provides_key("学籍号")) == [[EDU, 2, ["301001/000001", "301001/000002"]]]
+
+
+def _declaring(state, item, provider, limit=100):
+    """Every page of ``declared_by``, following its cursor: the codes listed and the pages' sizes."""
+    codes, sizes, after = [], [], ""
+    while True:
+        page = catalog_queries.declared_by(state, item=item, provider=provider, after=after, limit=limit)
+        codes += page["resource_codes"]
+        sizes.append(len(page["resource_codes"]))
+        if page["next"] is None:
+            return codes, sizes
+        after = page["next"]
+
+
+@pytest.mark.parametrize("count", [3, keys.INLINE_CODES + 2])
+def test_declared_by_lists_what_the_current_versions_declare(net, count):
+    """A department's entries declaring 身份证号 are listed in code order, paged by cursor, whether
+    their codes fit the item's index row (3) or outgrew it into keys of their own: a version
+    dropping the item takes its entry off the list, a later version declaring it again puts it
+    back, and an entry that never declared it is never listed."""
+    codes = [f"301001/{n:06d}" for n in range(1, count + 1)]
+    net.submit(*[net.tx(EDU, "catalog", "publish", entry(code)) for code in codes],
+               net.tx(EDU, "catalog", "publish", entry("301001/000099", items=("学生姓名",))))
+    net.blocks()
+    state = net.ledger.state
+    assert _declaring(state, "身份证号", EDU) == (codes, [count])
+    pages = [2] * (count // 2) + [count % 2]  # a full page names a cursor: an empty page may end the list
+    assert _declaring(state, "身份证号", EDU, limit=2) == (codes, pages)
+    assert _declaring(state, "身份证号", HEALTH) == ([], [0])
+
+    dropped = entry(codes[1], items=("学生姓名", "学籍号"), reason="不再采集身份证号")
+    assert run(net, EDU, "publish", dropped).ok
+    assert _declaring(state, "身份证号", EDU)[0] == [codes[0], *codes[2:]]
+    [row] = catalog_queries.provides(state, item="身份证号")["providers"]
+    assert (row["provider"], row["entries"], row["resource_codes"]) == (EDU, count - 1, [codes[0], *codes[2:]])
+    assert _declaring(state, "学籍号", EDU)[0] == codes
+
+    assert run(net, EDU, "publish", {**dropped, "data_items": entry()["data_items"], "reason": "恢复采集"}).ok
+    assert _declaring(state, "身份证号", EDU)[0] == codes
+    assert state.get(catalog.entry_key(codes[1]))["version"] == 3
+    assert catalog_queries.provides(state, item="身份证号", limit=2)["providers"] == [
+        {"provider": EDU, "entries": count, "resource_codes": codes[:2], "next": codes[1]}]
+
+
+class CountingReader:
+    """A state reader that counts the records a query reads, and the prefixes it lists."""
+
+    def __init__(self, reader):
+        self.reader = reader
+        self.reads = 0
+        self.prefixes = []
+
+    def get(self, key):
+        self.reads += 1
+        return self.reader.get(key)
+
+    def keys(self, prefix, **kwargs):
+        self.prefixes.append(prefix)
+        for item in self.reader.keys(prefix, **kwargs):
+            self.reads += 1
+            yield item
+
+
+def test_declared_by_reads_its_page_from_the_index_not_every_entry(net):
+    """Listing the entries declaring an item reads the item's index row and at most one record per
+    code listed — never the department's entries one by one to filter them — however many
+    entries the department has."""
+    many = keys.INLINE_CODES + 4
+    net.submit(*[net.tx(EDU, "catalog", "publish", entry(f"301001/{n:06d}", items=("学生姓名", "学籍号")
+                                                         if n in (5, 9) else ("学生姓名",)))
+                 for n in range(1, many + 1)])
+    net.blocks()
+    for item, limit, want in (("学籍号", 1, ["301001/000005"]), ("学籍号", 5, ["301001/000005", "301001/000009"]),
+                              ("学生姓名", 3, [f"301001/{n:06d}" for n in (1, 2, 3)])):
+        reader = CountingReader(net.ledger.state)
+        assert catalog_queries.declared_by(reader, item=item, provider=EDU, limit=limit)["resource_codes"] == want
+        assert reader.reads <= 1 + len(want), (item, reader.reads)
+        assert not any(p.startswith(keys.DEPT) for p in reader.prefixes)
+        reader = CountingReader(net.ledger.state)
+        catalog_queries.provides(reader, item=item, limit=limit)
+        assert reader.reads <= 1 + len(want), (item, reader.reads)
+
+
+def test_an_item_name_holding_slashes_and_percent_lists_only_itself(net):
+    """Data item names are free text: ``a/b`` and ``a%2Fb`` are two items, and neither lists the
+    other's entries, even once their codes moved to keys of their own."""
+    names = ("编号/类别", "编号%2F类别", "编号")
+    for n in range(1, keys.INLINE_CODES + 2):
+        for i, name in enumerate(names):
+            net.submit(net.tx(EDU, "catalog", "publish", entry(f"30100{i + 1}/{n:06d}", items=(name,))))
+    net.blocks()
+    for i, name in enumerate(names):
+        codes, _ = _declaring(net.ledger.state, name, EDU)
+        assert codes == [f"30100{i + 1}/{n:06d}" for n in range(1, keys.INLINE_CODES + 2)], name
 
 
 def test_versions_link_by_hash_and_diff_names_what_changed(net):
@@ -300,13 +397,16 @@ def test_an_overlap_is_cleared_when_the_item_is_dropped(net):
 POOL = ("姓名", "身份证号", "出生日期", "住址", "联系电话")
 
 
+@pytest.mark.parametrize("inline", [keys.INLINE_CODES, 1])
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.sampled_from([EDU, HEALTH]), st.integers(1, 2),
                           st.sets(st.sampled_from(POOL), min_size=1, max_size=4)), min_size=1, max_size=8))
-def test_single_source_index_is_what_the_current_entries_say(net, steps):
+def test_single_source_index_is_what_the_current_entries_say(net, monkeypatch, inline, steps):
     """After any sequence of publications (several in one block, some changing an entry's
     items, some refused as unchanged), each item's index counts, per department, exactly its
-    current entries declaring the item — the same as recounting the entries."""
+    current entries declaring the item, and lists exactly their codes — the same as recounting
+    the entries, whether the codes sit in the index rows or (``inline`` 1) outgrew them."""
+    monkeypatch.setattr(catalog, "INLINE_CODES", inline)
     prefixes = {EDU: "301001", HEALTH: "302001"}
     txs = [net.tx(d, "catalog", "publish", entry(f"{prefixes[d]}/{n:06d}", d, tuple(sorted(items)),
                                                  provider="部门"))
@@ -328,8 +428,8 @@ def test_single_source_index_is_what_the_current_entries_say(net, steps):
             for item in record["entry"]["data_items"] if record else ():
                 declaring.setdefault((item["name"], d), []).append(record["resource_code"])
     for name in (*POOL, "学生姓名", "学籍号"):
-        want = sorted([d, c] for d, c in expected.get(name, {}).items()) or None
-        assert state.get(catalog.provides_key(name)) == want, name
+        want = sorted([d, c] for d, c in expected.get(name, {}).items())
+        assert [row[:2] for row in state.get(catalog.provides_key(name)) or ()] == want, name
         for d in prefixes:
             listed = catalog_queries.declared_by(state, item=name, provider=d)["resource_codes"]
             assert listed == sorted(declaring.get((name, d), [])), (name, d)

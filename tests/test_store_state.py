@@ -23,7 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from chain.encoding import decode
 from chain.errors import MuluError
 from chain.execution import Effects
-from chain.ledger import Ledger, sign_commit
+from chain.ledger import STORE_FORMAT, Ledger, sign_commit
 from chain.state import ZERO_HASH, StateReader
 from chain.store import LevelStore, MemoryStore
 from chain.tx import make_tx
@@ -478,11 +478,11 @@ def test_invalid_store_of_an_older_layout_is_refused(home):
     never read as if it were of this layout."""
     store = MemoryStore()
     Chain(home, store)
-    for old, found in ((None, "1"), (b"2", "2")):
+    for old, found in ((None, "1"), (b"2", "2"), (b"3", "3")):
         store.write([(b"F", old)])
         with pytest.raises(MuluError) as info:
             Ledger(store, home.genesis(), machine(), verify_threads=1)
         assert info.value.code == "STORE_FORMAT_OLD"
         assert info.value.details["found"] == found
-    store.write([(b"F", b"3")])
+    store.write([(b"F", STORE_FORMAT)])
     assert Ledger(store, home.genesis(), machine(), verify_threads=1).tip.height == 0

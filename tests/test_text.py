@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 from hypothesis import given, strategies as st
 
-from contracts.text import confusable, normalize
+from contracts.text import all_plain, confusable, normalize, plain
 
 
 @pytest.mark.parametrize("text, normal", [
@@ -42,3 +42,11 @@ def test_the_fast_path_agrees_with_the_full_rule(text):
 def test_confusable_words_mix_scripts(text, mixed):
     """A word mixing Latin with Greek or Cyrillic letters is confusable; words each in one script are not."""
     assert confusable(text) == mixed
+
+
+@given(st.lists(st.one_of(st.sampled_from(["信息项1", "公民身份号码", "ID 号", "a\nb", "", " x", "学籍号\n"]),
+                          st.text(st.characters(codec="utf-8"), max_size=8)), max_size=6))
+def test_names_tested_at_once_are_plain_only_if_each_is(texts):
+    """all_plain (one match over an entry's names joined by line breaks) says what testing each
+    name on its own says, whatever the names hold — line breaks and empty names included."""
+    assert all_plain(texts) == (bool(texts) and all(plain(t) for t in texts))

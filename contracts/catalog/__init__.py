@@ -33,11 +33,13 @@ from chain.execution import Effects, StateView
 from chain.errors import RuleViolation
 from contracts import duty, workdays
 from contracts.identity import member_key
-from contracts.text import name_form
+from contracts.text import all_plain, name_form
 from contracts.args import Bool, Date, ListOf, Obj, OneOf, Str, Uscc
 from contracts.base import Call, Contract, param, refuse
 from contracts.catalog.keys import (
+    INLINE_CODES,
     PROVIDES,
+    declares_key,
     dept_key,
     entry_key,
     note_key,
@@ -137,15 +139,18 @@ def _check_rules(view: StateView, call: Call) -> tuple[dict[str, Any] | None, li
     if a["open_to_public"] and a["share_type"] == "not_shared":
         raise refuse("CATALOG_OPEN_NOT_SHARED", "a resource not shared with departments cannot be open to the public",
                      article=ARTICLE_SHARE, field="open_to_public")
-    forms = [name_form(item["name"]) for item in a["data_items"]]  # one name however it is spelled
+    names = [item["name"] for item in a["data_items"]]
+    # one name however it is spelled; names already in normal form, the common case, at one test for all
+    forms = None if all_plain(names) else [name_form(name) for name in names]
     titles = {"name": name_form(a["name"]), "provider": name_form(a["provider"])}
-    if any(mixed for _, mixed in forms) or any(mixed for _, mixed in titles.values()):
-        named = [*titles.items(), *((f"data_items[{i}].name", form) for i, form in enumerate(forms))]
-        where, (_, mixed) = next((where, form) for where, form in named if form[1])
-        raise refuse("CATALOG_NAME_CONFUSABLE", f"a word of {where} mixes {mixed} letters, which look alike: "
-                     "one name must not pass for another", article=ARTICLE_SINGLE_SOURCE, field=where,
-                     scripts=mixed)
-    names = [name for name, _ in forms]
+    named = [*titles.items(), *((f"data_items[{i}].name", form) for i, form in enumerate(forms or ()))]
+    for where, (_, mixed) in named:
+        if mixed:
+            raise refuse("CATALOG_NAME_CONFUSABLE", f"a word of {where} mixes {mixed} letters, which look alike: "
+                         "one name must not pass for another", article=ARTICLE_SINGLE_SOURCE, field=where,
+                         scripts=mixed)
+    if forms is not None:
+        names = [name for name, _ in forms]
     if len(set(names)) != len(names) or not all(names):
         raise refuse("CATALOG_DATA_ITEM_DUPLICATE", "信息项 names are non-empty and distinct within an entry",
                      field="data_items")
@@ -174,19 +179,39 @@ def _check_duty_mapping(view: StateView, call: Call) -> None:
                          article=ARTICLE_DUTY, field="note_id")
 
 
-def _counted(providers: list[list[Any]], provider: str, delta: int) -> list[list[Any]] | None:
-    """The 一数一源 index value ``providers`` with ``provider``'s count of entries moved by ``delta``."""
-    mine = sum(n for p, n in providers if p == provider) + delta
-    out = [pair for pair in providers if pair[0] != provider]
-    if mine > 0:
-        out.append([provider, mine])
-        out.sort()
-    return out or None
+def _declaring(writes: dict[str, Any], item: str, providers: list[list[Any]], provider: str, code: str,
+               add: bool) -> list[list[Any]] | None:
+    """The 一数一源 index rows ``providers`` of ``item`` once ``provider``'s entry ``code`` starts
+    (``add``) or stops declaring it: the department's count moved by one, and the code added to or
+    taken from its row, or from its declares key in ``writes`` once the row outgrew
+    :data:`~contracts.catalog.keys.INLINE_CODES` (all of its codes move there then)."""
+    rows = [row for row in providers if row[0] != provider]
+    mine = next((row for row in providers if row[0] == provider), None)
+    count, codes = (0, []) if mine is None else (mine[1], mine[2])
+    if codes is None:
+        writes[declares_key(item, provider, code)] = 1 if add else None
+    elif add:
+        codes = sorted([*codes, code])
+        if len(codes) > INLINE_CODES:
+            for c in codes:
+                writes[declares_key(item, provider, c)] = 1
+            codes = None
+    else:
+        codes = [c for c in codes if c != code]
+    count += 1 if add else -1
+    if count:
+        rows.append([provider, count, codes])
+        rows.sort(key=_provider)
+    return rows or None
+
+
+def _provider(row: list[Any]) -> str:
+    return row[0]
 
 
 def _trimmed(items: list[dict[str, Any]], names: list[str]) -> list[dict[str, Any]]:
     """The data items with their names in normal form, ``names`` (the list itself when all already are)."""
-    if all(item["name"] == name for item, name in zip(items, names)):
+    if [item["name"] for item in items] == names:
         return items
     return [item if item["name"] == name else {**item, "name": name} for item, name in zip(items, names)]
 
@@ -212,22 +237,24 @@ def publish(view: StateView, call: Call) -> Effects:
     }
     names = sorted(item_names)  # distinct: _check_rules refuses repeated names
     old_names = set() if current is None else {item["name"] for item in current["entry"]["data_items"]}
-    writes: dict[str, Any] = {entry_key(code): record, dept_key(sender, code): record["version"],
-                              updated_key(sender): {"height": call.ctx.height, "time": call.ctx.time}}
+    writes: dict[str, Any] = {entry_key(code): record, dept_key(sender, code): record["version"]}
+    stamp = {"height": call.ctx.height, "time": call.ctx.time}
+    if view.get(updated_key(sender)) != stamp:  # once per block: the department's later entries change nothing
+        writes[updated_key(sender)] = stamp
     overlaps = []
     get = view.get
     for name in names:  # one read per data item: the loop to keep lean
         key = PROVIDES + name
         providers = get(key)
         if providers is None:  # the first provider of this item
-            writes[key] = [[sender, 1]]
+            writes[key] = [[sender, 1, [code]]]
             continue
-        overlaps += [{"item": name, "provider": p, "entries": n} for p, n in providers if p != sender]
+        overlaps += [{"item": name, "provider": p, "entries": n} for p, n, _ in providers if p != sender]
         if name not in old_names:
-            writes[key] = _counted(providers, sender, 1)
+            writes[key] = _declaring(writes, name, providers, sender, code, True)
     for name in sorted(old_names.difference(names)):  # items this version no longer declares
         key = provides_key(name)
-        writes[key] = _counted(get(key) or [], sender, -1)
+        writes[key] = _declaring(writes, name, get(key) or [], sender, code, False)
     if overlaps or (current is not None and view.get(overlap_key(code)) is not None):
         writes[overlap_key(code)] = overlaps or None
     events = [("catalog_published", {"uscc": call.sender, "resource_code": code, "version": record["version"]})]

@@ -8,10 +8,23 @@
     catalog/note/<uscc>/<note_id>        a review-approved note for entries without duty items
     catalog/updated/<uscc>               {"height", "time"} of the department's last catalog change
     idx/catalog/dept/<uscc>/<code>       derived: the current version number, to list a department's entries
-    idx/catalog/provides/<item>          derived: [[provider uscc, entries], ...], how many current entries
-                                         of each department declare the item (bounded by departments)
+    idx/catalog/provides/<item>          derived: [[provider uscc, entries, codes], ...], per department (so
+                                         bounded by departments) how many of its current entries declare the
+                                         item and, while they are at most INLINE_CODES, their codes in order;
+                                         None once they outgrew it: then they are declares keys
+    idx/catalog/declares/<item>/<uscc>/<code>   derived: 1, a current entry declaring the item, for a
+                                         department whose provides row holds no codes; ``<item>`` with ``%``
+                                         and ``/`` written ``%25`` and ``%2F``, so that it is one segment
 
 ``<code>`` is a 信息资源代码, which holds one ``/`` and always comes last.
+
+The codes of a department's few entries declaring an item ride in the item's
+provides row, which a new entry rewrites anyway (to count itself): listing them
+costs no write of its own, where a key per data item and entry cut the catalog's
+commit rate by a seventh when measured. A department's many entries declaring one
+item (say 统一社会信用代码) each get a declares key, so that no row grows without
+bound; a row that outgrew INLINE_CODES keeps its codes there until its department
+has no entry declaring the item (the listings are the same either way).
 """
 
 from __future__ import annotations
@@ -22,6 +35,9 @@ NOTE = "catalog/note/"
 UPDATED = "catalog/updated/"
 DEPT = "idx/catalog/dept/"
 PROVIDES = "idx/catalog/provides/"
+DECLARES = "idx/catalog/declares/"
+INLINE_CODES = 8
+"""How many codes a department's provides row of an item holds before they move to declares keys."""
 
 
 def entry_key(code: str) -> str:
@@ -50,3 +66,12 @@ def dept_key(department: str, code: str) -> str:
 
 def provides_key(item_name: str) -> str:
     return PROVIDES + item_name
+
+
+def declares_prefix(item_name: str, department: str) -> str:
+    """Where the declares keys of ``department``'s entries declaring ``item_name`` lie, in code order."""
+    return f"{DECLARES}{item_name.replace('%', '%25').replace('/', '%2F')}/{department}/"
+
+
+def declares_key(item_name: str, department: str, code: str) -> str:
+    return declares_prefix(item_name, department) + code
