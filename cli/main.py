@@ -288,7 +288,7 @@ def demo(home: Optional[Path] = typer.Option(None, "--home", help="demo-home (on
         server.start()
     except MuluError as exc:
         fail(exc)
-    try:
+    with _demo_session(server.stop):
         client = Client(server.url)
         steps = run_scenario(h, client)
         _print_steps(steps)
@@ -297,17 +297,29 @@ def demo(home: Optional[Path] = typer.Option(None, "--home", help="demo-home (on
         status = client.status()
         console.print(f"chain [bold]{status['chain_id']}[/] height {status['height']}, "
                       f"tip {status['tip_hash'][:16]}…")
-        if exit_after:
-            return
-        console.print(f"serving [bold]{server.url}/v1[/]  (API docs: {server.url}/v1/docs) — Ctrl-C to stop")
-        while True:
-            time.sleep(3600)
+        _keep_serving(exit_after, f"serving [bold]{server.url}/v1[/]  (API docs: {server.url}/v1/docs) — "
+                                  f"Ctrl-C to stop")
+
+
+@contextmanager
+def _demo_session(stop) -> Iterator[None]:
+    """Around a running demo: Ctrl-C ends it quietly, a refusal is one error line, and ``stop`` always runs."""
+    try:
+        yield
     except KeyboardInterrupt:
         pass
     except MuluError as exc:
         fail(exc)
     finally:
-        server.stop()
+        stop()
+
+
+def _keep_serving(exit_after: bool, message: str) -> None:
+    if exit_after:
+        return
+    console.print(message)
+    while True:
+        time.sleep(3600)
 
 
 def _demo_network(home: Path, nodes: int, base_port: int, exit_after: bool) -> None:
@@ -329,7 +341,7 @@ def _demo_network(home: Path, nodes: int, base_port: int, exit_after: bool) -> N
         network.start()
     except MuluError as exc:
         fail(exc)
-    try:
+    with _demo_session(network.stop):
         steps = run_scenario(homes[0], network.clients[0], lambda member: network.clients[plan.node_of(member)])
         _print_steps(steps)
         client = network.clients[0]
@@ -338,17 +350,7 @@ def _demo_network(home: Path, nodes: int, base_port: int, exit_after: bool) -> N
             s = c.status()
             console.print(f"node{i} ({plan.operator(i).short}): height {s['height']}, certified {s['certified']}, "
                           f"app hash {s['app_hash'][:16]}…, peers {s['peers']}, API {c.url}")
-        if exit_after:
-            return
-        console.print("serving — Ctrl-C to stop every node")
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    except MuluError as exc:
-        fail(exc)
-    finally:
-        network.stop()
+        _keep_serving(exit_after, "serving — Ctrl-C to stop every node")
 
 
 def _print_steps(steps) -> None:
