@@ -7,6 +7,7 @@ departments submit to their own nodes through the same HTTP API as under solo.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 
 import pytest
@@ -52,11 +53,13 @@ def submit(node, raws) -> list[str]:
     return [r["tx_id"] for r in answer["results"]]
 
 
-def test_four_departments_each_submit_to_their_own_node_and_every_node_agrees(tmp_path):
+@pytest.mark.parametrize("profile_name", ["ed25519-sha256", "sm2-sm3"])
+def test_four_departments_each_submit_to_their_own_node_and_every_node_agrees(tmp_path, profile_name):
     """Four validators; each department submits to its own node; every node ends on the same
     certified tip and application hash; the four exports are byte-identical and pass
-    ``mulu audit verify`` against the mulu genesis alone."""
-    with TestNetwork(tmp_path, nodes=4) as net:
+    ``mulu audit verify`` against the mulu genesis alone; on a 国密 chain too, whose
+    certificates are SM2 signatures."""
+    with TestNetwork(tmp_path, nodes=4, profile_name=profile_name) as net:
         net.start()
         ids = []
         for node, member in zip(net.nodes, DEPARTMENTS):
@@ -140,3 +143,68 @@ def test_demo_on_four_nodes_each_department_on_its_own_node(tmp_path):
     hashes = {line.split("app hash ")[1][:16] for line in out.splitlines() if line.startswith("node")}
     assert len(hashes) == 1, out[-2000:]
     assert all(f"node{i} (" in out for i in range(4))
+
+
+def test_partitions_one_against_three_and_two_against_two(tmp_path):
+    """1|3: the three go on and decide; the one stays behind, then catches up when healed.
+    2|2: nobody holds more than two thirds, so no block is decided; after healing all go on."""
+    with TestNetwork(tmp_path, nodes=4, proxied=True) as net:
+        net.start()
+        edu, health = DEPARTMENTS[0], DEPARTMENTS[1]
+        net.partition([3], [0, 1, 2])
+        ids = submit(net.nodes[0], anchors(net, edu, 1, 5))
+        wait_until(lambda: committed_everywhere(net, ids, nodes=net.nodes[:3]), timeout=60,
+                   what="the three decide without the fourth")
+        behind = net.nodes[3].status()["height"]
+        assert behind < net.nodes[0].status()["height"]
+        net.heal()
+        wait_until(lambda: committed_everywhere(net, ids), timeout=90, what="the fourth catches up")
+
+        net.partition([0, 1], [2, 3])
+        before = {n.index: n.status()["height"] for n in net.nodes}
+        stuck = submit(net.nodes[0], anchors(net, health, 1, 3))
+        with pytest.raises(AssertionError):
+            wait_until(lambda: any(n.status()["height"] > before[n.index] for n in net.nodes), timeout=8,
+                       what="no block decided in a 2|2 split")
+        net.heal()
+        wait_until(lambda: committed_everywhere(net, stuck), timeout=120, what="all go on after healing")
+        wait_until(lambda: len(net.tips()) == 1, timeout=30, what="one tip")
+
+
+def test_a_forged_vote_extension_is_not_counted(tmp_path):
+    """One validator's mulu process forges its vote extensions: the others refuse them, every block
+    is still certified by the other three, and that validator's name is in no certificate."""
+    with TestNetwork(tmp_path, nodes=4) as net:
+        forger = net.nodes[3]
+        forger.mulu.args = lambda: [sys.executable, "-m", "tests.functional.forging_node", "node", "start",
+                                    "--home", str(forger.home.path), "--api", f"127.0.0.1:{forger.mulu.port}"]
+        net.start()
+        ids = submit(net.nodes[0], anchors(net, DEPARTMENTS[0], 1, 10))
+        ids += submit(net.nodes[1], anchors(net, DEPARTMENTS[1], 1, 10))
+        wait_until(lambda: committed_everywhere(net, ids), timeout=90, what="blocks certified without node3")
+        client = net.nodes[0].client
+        certified = client.status()["certified"]
+        signers = set()
+        for height in range(1, certified + 1):
+            commit = client.block(height)["commit"]
+            names = {s["validator"] for s in commit["signatures"]}
+            assert len(names) >= 3, (height, names)
+            signers |= names
+        assert "node3" not in signers and signers == {"node0", "node1", "node2"}
+        logs = "".join(n.mulu.log_text() for n in net.nodes[:3])
+        # refused by VerifyVoteExtension, or (a precommit arriving after the height moved on) left out by
+        # the proposer that assembles the certificate: either way named
+        assert "extension of node3" in logs and ("does not verify" in logs or "does not sign it" in logs)
+
+
+def test_a_follower_joins_late_and_catches_up_to_the_same_chain(tmp_path):
+    """A fifth node, not a validator, started after blocks were decided, catches up by block sync,
+    re-executing every block, and exports the same bytes as a validator."""
+    with TestNetwork(tmp_path, nodes=5, validators=4) as net:
+        net.start([0, 1, 2, 3])
+        ids = submit(net.nodes[0], anchors(net, DEPARTMENTS[0], 1, 30))
+        wait_until(lambda: committed_everywhere(net, ids, nodes=net.nodes[:4]), timeout=60, what="decided")
+        net.start([4])
+        ids += submit(net.nodes[4], anchors(net, DEPARTMENTS[1], 1, 5))
+        wait_until(lambda: committed_everywhere(net, ids), timeout=90, what="the follower catches up")
+        assert export_bytes(net, net.nodes[4], tmp_path) == export_bytes(net, net.nodes[0], tmp_path)

@@ -12,17 +12,21 @@ process beside it, on loopback, written by :func:`node.cometbft.network.write_ne
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
-from node.cometbft.network import NetworkPlan, write_network
+import tomlkit
+
+from node.cometbft.network import NetworkPlan, node_id, write_network
 from node.cometbft.tooling import require_cometbft
 from node.home import Home, split_address
 from tests.functional import framework
 from tests.functional.framework import GENESIS_TIME, TestNode, wait_until
+from tests.functional.proxy import Proxy
 
 
 def free_block(size: int) -> int:
@@ -105,12 +109,50 @@ class NetNode:
 class TestNetwork:
     __test__ = False
 
-    def __init__(self, tmp: Path, nodes: int = 4, validators: int | None = None, **plan: Any) -> None:
+    def __init__(self, tmp: Path, nodes: int = 4, validators: int | None = None, proxied: bool = False,
+                 **plan: Any) -> None:
         base = free_block(10 * nodes)
         self.plan = NetworkPlan(nodes=nodes, validators=validators, genesis_time=GENESIS_TIME, base_port=base,
                                 chain_id="mulu-testnet", **plan)
         self.homes = write_network(tmp / "net", self.plan)
         self.nodes = [NetNode(i, h) for i, h in enumerate(self.homes)]
+        self.proxies: dict[tuple[int, int], Proxy] = {}
+        if proxied:
+            self._route_through_proxies()
+
+    def _route_through_proxies(self) -> None:
+        """Every node dials every other through a proxy of its own for that pair (and peer exchange is
+        off, so no node learns another's direct address): links can then be cut pair by pair."""
+        n = len(self.nodes)
+        first = free_block(n * n)
+        for i, node in enumerate(self.nodes):
+            config = node.home.path / "cometbft" / "config" / "config.toml"
+            doc = tomlkit.parse(config.read_text())
+            peers = []
+            for j, entry in enumerate(self._peer_entries()):
+                if j == i:
+                    continue
+                proxy = Proxy(first + i * n + j, self.plan.ports(j).p2p)
+                self.proxies[(i, j)] = proxy
+                peers.append(f"{entry.split('@')[0]}@127.0.0.1:{proxy.port}")
+            doc["p2p"]["persistent_peers"] = ",".join(peers)
+            doc["p2p"]["pex"] = False
+            config.write_text(tomlkit.dumps(doc))
+
+    def _peer_entries(self) -> list[str]:
+        return [f"{node_id(json.loads((h.path / 'cometbft' / 'config' / 'node_key.json').read_text()))}@x"
+                for h in self.homes]
+
+    def partition(self, *groups: list[int]) -> None:
+        """Cut every link between nodes of different groups (both directions)."""
+        side = {i: g for g, members in enumerate(groups) for i in members}
+        for (i, j), proxy in self.proxies.items():
+            if side.get(i) != side.get(j):
+                proxy.cut()
+
+    def heal(self) -> None:
+        for proxy in self.proxies.values():
+            proxy.heal()
 
     def start(self, nodes: list[int] | None = None) -> None:
         chosen = [self.nodes[i] for i in (range(len(self.nodes)) if nodes is None else nodes)]
@@ -139,3 +181,5 @@ class TestNetwork:
     def __exit__(self, *exc: Any) -> None:
         for n in self.nodes:
             n.kill()
+        for proxy in self.proxies.values():
+            proxy.close()
