@@ -34,6 +34,7 @@ from chain.tx import Transaction
 
 PARAMS_KEY = "chain/params"
 _H = struct.Struct(">Q")
+_NO_COMMIT = encode(None)
 
 
 @dataclass
@@ -92,6 +93,7 @@ class Ledger:
         height, tip_hash, tip_time = decode_trusted(raw_tip)
         self.tip = Tip(height, tip_hash, tip_time)
         self.certified = height if height == 0 or self._tip_certified(height) else height - 1
+        self._uncertified: tuple[BlockHeader, bytes] | None = None  # the tip's header and bytes, while uncertified
         """The last block stored with its commit certificate (the tip, or the block before it while the
         tip's certificate has yet to come with the next block)."""
         self.history = merkle.HistoryTree(self.profile.hash, self._history_node, height + 1)
@@ -260,13 +262,15 @@ class Ledger:
             puts = list(candidate.puts)
             if certify is not None:
                 puts.append(self._certify(certify))
-            puts.append((b"B" + _H.pack(header.height), block.to_bytes()))
+            raw = block.to_bytes()
+            puts.append((b"B" + _H.pack(header.height), raw))
             history = merkle.HistoryTree(self.profile.hash, self._history_node, self.history.size)
             puts += self._history_puts(history, header.height, block_hash)
             puts.append((b"tip", encode([header.height, block_hash, header.time])))
             self.store.write(puts)
             self.history = history
             self.tip = Tip(header.height, block_hash, header.time)
+            self._uncertified = None if commit is not None else (header, raw)
             if commit is not None:
                 self.certified = header.height
             elif certify is not None:
@@ -275,15 +279,25 @@ class Ledger:
             return block
 
     def _certify(self, commit: Commit) -> tuple[bytes, bytes]:
-        """The put storing the tip block again with ``commit``, checked against it."""
-        tip = self.block(self.tip.height)
-        if commit.height != tip.height or tip.commit is not None:
+        """The put storing the tip block again with ``commit``, checked against it.
+
+        A block's bytes end with its commit (``None`` until certified, one
+        byte), so the certified bytes are the stored ones with that last value
+        replaced: a block of thousands of transactions is not decoded and
+        encoded again.
+        """
+        if self._uncertified is None or self._uncertified[0].height != self.tip.height:
+            tip = self.block(self.tip.height)  # after a restart: read once
+            if tip.commit is None:
+                self._uncertified = (tip.header, tip.to_bytes())
+        if self._uncertified is None or commit.height != self.tip.height:
             raise BlockInvalid(f"a certificate for block {commit.height} cannot be stored: the tip is "
-                               f"{tip.height}{' and certified' if tip.commit is not None else ''}",
+                               f"{self.tip.height}{'' if self._uncertified else ' and certified'}",
                                height=commit.height, field="certificate.height")
-        self.check_commit(tip.header, commit)
-        certified = Block(tip.header, tip.txs, tip.results, commit)
-        return b"B" + _H.pack(tip.height), certified.to_bytes()
+        header, raw = self._uncertified
+        self.check_commit(header, commit)
+        assert raw[-1:] == _NO_COMMIT, "a stored block ends with its commit"
+        return b"B" + _H.pack(header.height), raw[:-1] + encode(commit.to_plain())
 
     def state_root(self, height: int | None = None) -> bytes:
         """The state root after block ``height`` (default: the tip)."""

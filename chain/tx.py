@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import msgpack
+
 from chain.crypto import CryptoProfile, PrivateKey
 from chain.encoding import decode, encode
 from chain.errors import EncodingError, TxMalformed
@@ -122,3 +124,20 @@ def make_tx(key: PrivateKey, *, chain_id: str, sender: str, nonce: int, contract
             method: str, args: Args) -> Transaction:
     """Build and sign a transaction."""
     return Transaction(chain_id, sender, key.key_id, nonce, contract, method, args).signed(key)
+
+
+def peek_sender_nonce(data: bytes) -> tuple[str, int]:
+    """A transaction's sender and nonce, read from the first fields of its wire form without
+    decoding the rest (the re-check of a transaction that passed the door before needs only
+    these); raises :class:`TxMalformed` when they are not there."""
+    unpacker = msgpack.Unpacker(raw=False)
+    unpacker.feed(data)
+    try:
+        if unpacker.read_array_header() != 8:
+            raise ValueError("not 8 fields")
+        _chain_id, sender, _key_id, nonce = (unpacker.unpack() for _ in range(4))
+    except (ValueError, msgpack.OutOfData, msgpack.ExtraData, TypeError):
+        raise TxMalformed("a transaction is a list of 8 fields") from None
+    if type(sender) is not str or type(nonce) is not int:
+        raise TxMalformed("a transaction's sender is text and its nonce an integer", field="sender")
+    return sender, nonce

@@ -47,7 +47,7 @@ import threading
 from dataclasses import replace
 from typing import Any, Sequence
 
-from chain.admission import NonceGap, Screen, check_nonce, committed_nonce
+from chain.admission import NonceGap, NonceReplayed, Screen, check_nonce, committed_nonce
 from chain.block import BlockHeader, Commit, CommitSig, vote_bytes
 from chain.crypto import PrivateKey
 from chain.encoding import decode, encode
@@ -64,7 +64,7 @@ from chain.errors import (
     TxRejected,
 )
 from chain.ledger import Candidate, Ledger, check_signatures
-from chain.tx import Transaction
+from chain.tx import Transaction, peek_sender_nonce
 from contracts.registry import Registry
 from node.boundary import (
     AppInfo,
@@ -190,6 +190,21 @@ class Application:
                 self._count[sender] = self._count.get(sender, 0) + 1
                 out.append(CheckTxResult(tx.tx_id(self.profile)))
         return out
+
+    def recheck_tx(self, raw: bytes) -> CheckTxResult:
+        """The re-check of a transaction still waiting in a gossiping engine's mempool after a block
+        (ABCI ``CheckTx`` of type ``RECHECK``): it passed the whole door before, and a block changes
+        only whether its nonce is still to come; anything else a block changed (a member removed,
+        a policy) is caught when a block executes it."""
+        try:
+            sender, nonce = peek_sender_nonce(raw)
+            committed = committed_nonce(self.ledger.state, sender)
+            if nonce <= committed:
+                raise NonceReplayed(f"nonce {nonce} already used; next is {committed + 1}", sender=sender,
+                                    nonce=nonce, expected=committed + 1)
+        except TxRejected as exc:
+            return CheckTxResult(None, exc)
+        return CheckTxResult(self.profile.hash(raw))
 
     def _check_window(self, tx: Transaction, committed: int) -> None:
         """The door of a gossiping engine: a nonce after committed state, at most :data:`NONCE_WINDOW`

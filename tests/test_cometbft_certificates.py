@@ -163,3 +163,13 @@ def test_the_door_takes_nonces_out_of_order_within_a_window(net):
     assert block == raws, "each sender's transactions in nonce order"
     again = check(peer, [raws[0]])[0]
     assert (again.code, again.info) == (1, "TX_NONCE_REPLAYED")
+
+
+def test_a_recheck_after_a_block_refuses_only_used_nonces(net):
+    """CheckTx of type RECHECK (CometBFT's re-check of its mempool after each block) answers on the
+    nonce alone: a transaction whose nonce a block used is refused, a later one still waits."""
+    raws = anchors(net, 3)
+    peer = net.peers[2]
+    net.run_height(raws[:2])
+    answers = [peer.call(check_tx=abci.RequestCheckTx(tx=raw, type=abci.RECHECK)).check_tx for raw in raws]
+    assert [(a.code, a.info) for a in answers] == [(1, "TX_NONCE_REPLAYED"), (1, "TX_NONCE_REPLAYED"), (0, "")]

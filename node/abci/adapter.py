@@ -136,7 +136,8 @@ class Adapter:
     # --- the door ----------------------------------------------------------------------------
 
     def check_tx(self, req) -> "abci.Response":
-        result = self.app.check_tx(req.tx)
+        recheck = req.type == abci.RECHECK
+        result = self.app.recheck_tx(req.tx) if recheck else self.app.check_tx(req.tx)
         if result.ok:
             answer = abci.ResponseCheckTx(code=CODE_OK, data=result.tx_id)
         else:
