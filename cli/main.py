@@ -199,11 +199,16 @@ def testnet(out: Path = typer.Option(..., "--out", help="The folder to write the
                                           help="Node i listens on base+10i (p2p), +1 (RPC), +2 (ABCI), +3 (API)."),
             clock_step_ms: int = typer.Option(0, "--clock-step-ms",
                                               help="Scripted clock: block h at genesis time + h*step (0: BFT time)."),
-            key_profile: str = typer.Option("ed25519-sha256", "--profile", help=_PROFILE_HELP)) -> None:
-    """Write a CometBFT network on loopback: per node a mulu home and a CometBFT home, one genesis for each.
+            key_profile: str = typer.Option("ed25519-sha256", "--profile", help=_PROFILE_HELP),
+            layout: str = typer.Option("loopback", "--layout",
+                                       help="loopback: every process on 127.0.0.1, ports from --base-port; docker: "
+                                            "each process its own host (muluI, cometbftI) on the standard ports, "
+                                            "as docker/compose.yaml runs them.")) -> None:
+    """Write a CometBFT network: per node a mulu home and a CometBFT home, one genesis for each.
 
     Start each node with `mulu node start --home OUT/nodeI`, then
-    `cometbft start --home OUT/nodeI/cometbft` (CometBFT from `make setup-network`).
+    `cometbft start --home OUT/nodeI/cometbft` (CometBFT from `make setup-network`);
+    under `--layout docker`, `docker compose -f docker/compose.yaml up` does both.
     """
     from node.cometbft.network import NetworkPlan, write_network
     from node.cometbft.tooling import cometbft_binary
@@ -211,7 +216,7 @@ def testnet(out: Path = typer.Option(..., "--out", help="The folder to write the
     try:
         plan = NetworkPlan(nodes=nodes, validators=validators, chain_id=chain_id, base_port=base_port,
                            profile_name=canonical_name(key_profile), genesis_time=time.time_ns() // 1_000_000,
-                           clock_step_ms=clock_step_ms or None)
+                           clock_step_ms=clock_step_ms or None, layout=layout)
         with writing(out):
             homes = write_network(out, plan)
     except MuluError as exc:
@@ -224,7 +229,9 @@ def testnet(out: Path = typer.Option(..., "--out", help="The folder to write the
 
 
 @app.command()
-def docker(out: Path = typer.Option(Path("docker"), "--out", help="Folder to write Dockerfile and compose.yaml.")) -> None:
+def docker(out: Path = typer.Option(Path("docker"), "--out",
+                                    help="Folder to write the container files in (Dockerfile, "
+                                         "Dockerfile.dockerignore, compose.yaml).")) -> None:
     """Generate the container files for the network the tests run."""
     from node.deploy import write
 

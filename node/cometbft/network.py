@@ -13,9 +13,15 @@ One mulu genesis names every validator with its mulu key (Ed25519, or SM2 on a
 is derived from it (same chain id and time, the same validators and powers,
 vote extensions from height 1). CometBFT's own keys and default configuration
 come from ``cometbft init``; the settings mulu needs are then set in
-``config.toml`` (loopback addresses, peers, no empty blocks, mempool size).
+``config.toml`` (the layout's addresses, peers, no empty blocks, mempool size).
 
 Ports: node ``i`` uses ``base + 10*i`` (+0 p2p, +1 RPC, +2 ABCI, +3 the mulu API).
+
+That is the ``loopback`` layout, for processes side by side on one machine. Under the
+``docker`` layout (``docker/compose.yaml``, :mod:`node.deploy`) each process runs in a container
+of its own, named ``mulu<i>`` and ``cometbft<i>``, so every node uses the standard ports
+(:data:`DOCKER_PORTS`), listens on all its container's interfaces, and dials its peers and its
+other half by those names.
 """
 
 from __future__ import annotations
@@ -50,6 +56,51 @@ class NodePorts:
     api: int
 
 
+LOOPBACK = "loopback"
+DOCKER = "docker"
+LAYOUTS = (LOOPBACK, DOCKER)
+"""Where a network's processes listen: all on one host (``loopback``) or each in its own container."""
+DOCKER_PORTS = NodePorts(p2p=26656, rpc=26657, abci=26658, api=8500)
+"""The ports of every node under the ``docker`` layout: CometBFT's standard ones and mulu's default API port."""
+ANYWHERE = "0.0.0.0"
+"""Where a process listens under the ``docker`` layout: every interface of its container."""
+
+
+def mulu_host(i: int) -> str:
+    """The host name of node ``i``'s mulu process under the ``docker`` layout (its compose service)."""
+    return f"mulu{i}"
+
+
+def cometbft_host(i: int) -> str:
+    """The host name of node ``i``'s CometBFT process under the ``docker`` layout (its compose service)."""
+    return f"cometbft{i}"
+
+
+@dataclass(frozen=True)
+class NodeAddresses:
+    """Where node ``i``'s two processes listen, and how they reach each other and the other nodes."""
+
+    proxy_app: str
+    """``config.toml``'s ``proxy_app``: where CometBFT dials mulu's ABCI server."""
+    rpc_laddr: str
+    p2p_laddr: str
+    peer: str
+    """``HOST:PORT`` the other nodes dial for p2p (their ``persistent_peers``, after the node id)."""
+    abci: str
+    """``node.json``'s ``abci``: where mulu's ABCI server listens."""
+    api: str
+    rpc: str
+    """``node.json``'s ``rpc``: the URL of this node's CometBFT RPC."""
+
+
+def node_addresses(ports: NodePorts, listen: str, mulu: str, cometbft: str) -> NodeAddresses:
+    """A node's addresses: its processes listen on ``listen`` and are reached as ``mulu`` and ``cometbft``."""
+    return NodeAddresses(proxy_app=f"tcp://{mulu}:{ports.abci}", rpc_laddr=f"tcp://{listen}:{ports.rpc}",
+                         p2p_laddr=f"tcp://{listen}:{ports.p2p}", peer=f"{cometbft}:{ports.p2p}",
+                         abci=f"{listen}:{ports.abci}", api=f"{listen}:{ports.api}",
+                         rpc=f"http://{cometbft}:{ports.rpc}")
+
+
 @dataclass(frozen=True)
 class NetworkPlan:
     """Everything that fixes a network: its size, chain, clock, members, and where it listens."""
@@ -66,8 +117,14 @@ class NetworkPlan:
     members: tuple[SampleMember, ...] = SAMPLE_MEMBERS
     params: dict[str, int] = field(default_factory=dict)
     timeout_commit_ms: int = 200
+    layout: str = LOOPBACK
+    """``loopback``: every process on ``host``, node ``i`` on :meth:`ports`; ``docker``: each process
+    in its own container (:func:`mulu_host`, :func:`cometbft_host`) on :data:`DOCKER_PORTS`."""
 
     def check(self) -> None:
+        if self.layout not in LAYOUTS:
+            raise MuluError(f"layout {self.layout!r} is not one of {', '.join(LAYOUTS)}",
+                            code="NETWORK_LAYOUT_INVALID", layout=self.layout)
         if not 1 <= self.nodes <= MAX_NODES:
             raise MuluError(f"a network has 1 to {MAX_NODES} nodes", code="NETWORK_SIZE_INVALID", nodes=self.nodes)
         if not 1 <= self.validator_count <= self.nodes:
@@ -84,6 +141,12 @@ class NetworkPlan:
     def ports(self, i: int) -> NodePorts:
         p = self.base_port + 10 * i
         return NodePorts(p, p + 1, p + 2, p + 3)
+
+    def addresses(self, i: int) -> NodeAddresses:
+        """Node ``i``'s addresses under this plan's layout."""
+        if self.layout == DOCKER:
+            return node_addresses(DOCKER_PORTS, ANYWHERE, mulu_host(i), cometbft_host(i))
+        return node_addresses(self.ports(i), self.host, self.host, self.host)
 
     def operator(self, i: int) -> SampleMember:
         """The member operating node ``i``: the departments (and districts) first, in genesis order,
@@ -133,15 +196,15 @@ def cometbft_genesis(genesis: Genesis, max_block_bytes: int = 22020096) -> dict:
 
 def configure(config_file: Path, plan: NetworkPlan, i: int, peers: list[str]) -> None:
     """Set what mulu needs in a node's ``config.toml`` (CometBFT's defaults otherwise)."""
-    ports = plan.ports(i)
+    addresses = plan.addresses(i)
     doc = tomlkit.parse(config_file.read_text())
-    doc["proxy_app"] = f"tcp://{plan.host}:{ports.abci}"
+    doc["proxy_app"] = addresses.proxy_app
     doc["moniker"] = f"node{i}"
     doc["log_level"] = "info"
-    doc["rpc"]["laddr"] = f"tcp://{plan.host}:{ports.rpc}"
+    doc["rpc"]["laddr"] = addresses.rpc_laddr
     doc["rpc"]["max_body_bytes"] = 64 * 1024 * 1024
     doc["rpc"]["max_request_batch_size"] = 0
-    doc["p2p"]["laddr"] = f"tcp://{plan.host}:{ports.p2p}"
+    doc["p2p"]["laddr"] = addresses.p2p_laddr
     doc["p2p"]["persistent_peers"] = ",".join(p for j, p in enumerate(peers) if j != i)
     doc["p2p"]["addr_book_strict"] = False
     doc["p2p"]["allow_duplicate_ip"] = True
@@ -179,7 +242,7 @@ def write_network(out: Path, plan: NetworkPlan) -> list[Home]:
         if done.returncode != 0:
             raise MuluError(f"cometbft init failed: {done.stderr.strip()[-500:]}", code="COMETBFT_INIT_FAILED")
         node_key = json.loads((cmt / "config" / "node_key.json").read_text())
-        peers.append(f"{node_id(node_key)}@{plan.host}:{plan.ports(i).p2p}")
+        peers.append(f"{node_id(node_key)}@{plan.addresses(i).peer}")
         key = prof.generate()
         write_private_key(home.path / "validator.pem", key)
         mulu_keys.append(key)
@@ -195,7 +258,7 @@ def write_network(out: Path, plan: NetworkPlan) -> list[Home]:
         cmt = home.path / "cometbft" / "config"
         (cmt / "genesis.json").write_text(engine_genesis)
         configure(cmt / "config.toml", plan, i, peers)
-        ports = plan.ports(i)
-        finish_home(home, genesis, NodeConfig(f"node{i}", f"{plan.host}:{ports.api}", "validator.pem",
-                                              abci=f"{plan.host}:{ports.abci}", rpc=f"http://{plan.host}:{ports.rpc}"))
+        addresses = plan.addresses(i)
+        finish_home(home, genesis, NodeConfig(f"node{i}", addresses.api, "validator.pem",
+                                              abci=addresses.abci, rpc=addresses.rpc))
     return homes

@@ -10,6 +10,11 @@
 3. ``grpc_tools.protoc`` over ``tendermint/abci/types.proto`` and everything it
    imports, writing Python modules to ``node/abci/generated`` (not in git).
 
+The mulu image (``docker/Dockerfile``, rendered by :mod:`node.deploy` from the constants
+here) has no Go: a Go build stage downloads the same two modules and copies their proto
+folders into one folder, which ``MULU_PROTOS`` names to ``python -m node.cometbft.tooling protos``
+(step 3 alone).
+
 Nothing here is written by hand from the protocol: the message types are
 CometBFT's own. Errors carry stable codes (``GO_MISSING``, ``COMETBFT_INSTALL_FAILED``,
 ``PROTO_GENERATION_FAILED``) and the tool's own output.
@@ -37,6 +42,8 @@ by CometBFT's proto files)."""
 PROJECT = Path(__file__).resolve().parents[2]
 TOOLS = Path(os.environ.get("MULU_TOOLS", PROJECT / ".tools"))
 GENERATED = Path(__file__).resolve().parents[1] / "abci" / "generated"
+PROTO_FOLDERS = ("cometbft", "gogoproto")
+"""Under ``MULU_PROTOS``: CometBFT's ``proto`` folder and the gogoproto module's root, by these names."""
 PROTOS = ("tendermint/abci/types.proto", "tendermint/crypto/proof.proto", "tendermint/crypto/keys.proto",
           "tendermint/types/params.proto", "tendermint/types/validator.proto", "tendermint/types/types.proto",
           "tendermint/version/types.proto", "gogoproto/gogo.proto")
@@ -98,12 +105,20 @@ def module_dir(module: str, version: str) -> Path:
     return Path(json.loads(out)["Dir"])
 
 
+def proto_roots() -> tuple[Path, Path]:
+    """protoc's include folders: CometBFT's ``proto`` folder and the gogoproto module's root, from the
+    folder ``MULU_PROTOS`` names (see :data:`PROTO_FOLDERS`), else from Go's module cache."""
+    given = os.environ.get("MULU_PROTOS")
+    if given:
+        return Path(given) / PROTO_FOLDERS[0], Path(given) / PROTO_FOLDERS[1]
+    return module_dir(COMETBFT_MODULE, COMETBFT_VERSION) / "proto", module_dir(GOGOPROTO_MODULE, GOGOPROTO_VERSION)
+
+
 def generate_protos() -> Path:
     """Generate the ABCI message types into ``node/abci/generated`` with grpc_tools' protoc."""
     from grpc_tools import protoc  # a set-up dependency, imported only here
 
-    cometbft = module_dir(COMETBFT_MODULE, COMETBFT_VERSION) / "proto"
-    gogo = module_dir(GOGOPROTO_MODULE, GOGOPROTO_VERSION)
+    cometbft, gogo = proto_roots()
     well_known = Path(protoc.__file__).parent / "_proto"
     staging = GENERATED.with_name("generated.tmp")
     shutil.rmtree(staging, ignore_errors=True)
@@ -117,16 +132,23 @@ def generate_protos() -> Path:
     return GENERATED
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    """Install CometBFT and generate the ABCI types; with the argument ``protos``, only generate them."""
+    if argv not in ([], ["protos"]):
+        print("usage: python -m node.cometbft.tooling [protos]", file=sys.stderr)
+        return 2
+    only_protos = argv == ["protos"]
     try:
-        binary = install_cometbft()
+        binary = None if only_protos else install_cometbft()
         generated = generate_protos()
     except MuluError as exc:
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
         return 1
-    print(f"CometBFT {COMETBFT_VERSION}: {binary}\nABCI types: {generated}")
+    if binary is not None:
+        print(f"CometBFT {COMETBFT_VERSION}: {binary}")
+    print(f"ABCI types: {generated}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
