@@ -141,6 +141,27 @@ class Commit:
         return cls(height, round_, block_hash, tuple(out))
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """Misbehaviour the consensus engine proved and put in a block (CometBFT's duplicate votes or
+    light-client attacks): the validator, the height it misbehaved at, the kind, and the time of
+    that height's block. A block carrying evidence records it in state (:mod:`contracts.evidence`)."""
+
+    validator: str
+    height: int
+    kind: str
+    time: int
+
+    SPEC = (("validator", str), ("height", int), ("kind", str), ("time", int))
+
+    def to_plain(self) -> list:
+        return [self.validator, self.height, self.kind, self.time]
+
+    @classmethod
+    def from_plain(cls, plain: Any) -> "Evidence":
+        return cls(*_check_fields("evidence", plain, cls.SPEC))
+
+
 def vote_bytes(chain_id: str, height: int, round_: int, block_hash: bytes) -> bytes:
     """What a validator signs to commit ``block_hash`` at ``height``."""
     return encode([VOTE_DOMAIN, chain_id, height, round_, block_hash])
@@ -148,36 +169,53 @@ def vote_bytes(chain_id: str, height: int, round_: int, block_hash: bytes) -> by
 
 @dataclass(frozen=True)
 class Block:
-    """A header, its transactions and results, and (once final) its commit."""
+    """A header, its transactions and results, the evidence it records (usually none), and (once
+    final) its commit.
+
+    Its canonical form is ``[header, txs, results, commit]``, or ``[header, txs,
+    results, evidence, commit]`` when it carries evidence; the commit is always
+    last. The evidence is not in the header: what it records is, through the
+    state root.
+    """
 
     header: BlockHeader
     txs: tuple[Transaction, ...]
     results: tuple[TxResult, ...]
     commit: Commit | None = None
+    evidence: tuple[Evidence, ...] = ()
 
     @property
     def height(self) -> int:
         return self.header.height
 
     def to_plain(self) -> list:
+        evidence = [[e.to_plain() for e in self.evidence]] if self.evidence else []
         return [self.header.to_plain(), [tx.to_plain() for tx in self.txs],
-                [r.to_plain() for r in self.results],
+                [r.to_plain() for r in self.results], *evidence,
                 None if self.commit is None else self.commit.to_plain()]
 
     def to_bytes(self) -> bytes:
         """The canonical bytes, reusing each transaction's wire bytes."""
+        evidence = [encode([e.to_plain() for e in self.evidence])] if self.evidence else []
         return join_array([
             encode(self.header.to_plain()),
             join_array([tx.to_bytes() for tx in self.txs]),
             join_array([r.to_bytes() for r in self.results]),
+            *evidence,
             encode(None if self.commit is None else self.commit.to_plain()),
         ])
 
     @classmethod
     def from_plain(cls, plain: Any) -> "Block":
-        if type(plain) is not list or len(plain) != 4:
-            raise MalformedRecord("a block is [header, txs, results, commit]", record="block")
-        header_p, txs_p, results_p, commit_p = plain
+        if type(plain) is not list or len(plain) not in (4, 5):
+            raise MalformedRecord("a block is [header, txs, results, (evidence,) commit]", record="block")
+        evidence_p: Any = []
+        if len(plain) == 5:
+            header_p, txs_p, results_p, evidence_p, commit_p = plain
+            if type(evidence_p) is not list or not evidence_p:
+                raise MalformedRecord("a block's evidence is a non-empty list", record="block", field="evidence")
+        else:
+            header_p, txs_p, results_p, commit_p = plain
         if type(txs_p) is not list or type(results_p) is not list:
             raise MalformedRecord("block txs and results are lists", record="block", field="txs")
         txs = []
@@ -191,6 +229,7 @@ class Block:
             tuple(txs),
             tuple(TxResult.from_plain(r) for r in results_p),
             None if commit_p is None else Commit.from_plain(commit_p),
+            tuple(Evidence.from_plain(e) for e in evidence_p),
         )
 
     @classmethod

@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
-from chain.block import STATUS_OK, STATUS_REFUSED, TxResult
+from chain.block import STATUS_OK, STATUS_REFUSED, Evidence, TxResult
 from chain.admission import Screen, SignatureChecker, check_nonce, committed_nonce, nonce_key
 from chain.crypto import CryptoProfile
 from chain.errors import BlockInvalid, MuluError, RuleViolation, StorageError, TxRejected
@@ -81,6 +81,9 @@ class Machine(Protocol):
     def execute(self, view: StateView, tx: Transaction, ctx: TxContext) -> Effects:
         """Run the call; raises RuleViolation to refuse."""
 
+    def evidence_writes(self, view: StateView, evidence: Sequence[Evidence], height: int) -> dict[str, Any]:
+        """The state a block's evidence records (before its transactions run)."""
+
 
 _UNWRITTEN = object()
 
@@ -119,8 +122,12 @@ def execute_txs(
     height: int,
     time: int,
     on_reject: Callable[[int, TxRejected], None] | None = None,
+    evidence: Sequence[Evidence] = (),
 ) -> tuple[Execution, list[Transaction]]:
     """Execute ``txs`` in order over ``base``; return the execution and the txs kept.
+
+    ``evidence`` (misbehaviour the engine proved, carried by the block) is
+    recorded first, as writes of its own.
 
     Every transaction passes admission (:mod:`chain.admission`) over ``base``,
     the state the block starts from, then its nonce against the block so far.
@@ -130,7 +137,7 @@ def execute_txs(
     """
     profile = genesis.profile
     screened = Screen(machine, genesis, params, base, signatures).screen(txs)
-    writes: dict[str, Any] = {}
+    writes: dict[str, Any] = machine.evidence_writes(base, evidence, height) if evidence else {}
     earlier: dict[str, list[Any]] = {}
     block_view = Overlay(base, writes)
     results: list[TxResult] = []

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import struct
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator, Sequence
 
 from chain import merkle
 from chain.archive import write_archive
-from chain.block import Block, BlockHeader, Commit, CommitSig, vote_bytes
+from chain.block import Block, BlockHeader, Commit, CommitSig, Evidence, vote_bytes
 from chain.encoding import decode_trusted, encode
 from chain.admission import SignatureChecker
 from chain.errors import BadRequest, BlockInvalid, GenesisInvalid, MuluError, NotFound, StoreCorrupt, TxRejected
@@ -171,7 +171,7 @@ class Ledger:
     # --- the state transition -----------------------------------------------
 
     def execute(self, txs: Sequence[Transaction | bytes], time: int, proposer: str, *,
-                drop_invalid: bool) -> Candidate:
+                drop_invalid: bool, evidence: Sequence[Evidence] = ()) -> Candidate:
         """Execute ``txs`` as the next block, proposed at ``time`` (the engine's clock) by ``proposer``.
 
         The block's time follows the chain's clock from ``time``: the scripted
@@ -186,9 +186,10 @@ class Ledger:
             execution, kept = execute_txs(
                 self.machine, self.genesis, self.params, self.state, self.signatures, txs,
                 self.tip.height + 1, time,
-                on_reject=(lambda i, exc: dropped.append((i, exc))) if drop_invalid else None)
+                on_reject=(lambda i, exc: dropped.append((i, exc))) if drop_invalid else None, evidence=evidence)
             header, puts = self._seal(execution, kept, time, proposer)
-            return Candidate(Block(header, tuple(kept), tuple(execution.results)), puts, dropped, engine_time)
+            block = Block(header, tuple(kept), tuple(execution.results), evidence=tuple(evidence))
+            return Candidate(block, puts, dropped, engine_time)
 
     def process(self, block: Block) -> Candidate:
         """Re-execute a received block and check every header field against the result."""
@@ -202,7 +203,7 @@ class Ledger:
                                        height=h.height, field=f"header.{name}")
             self._check_time(h)
             execution, _ = execute_txs(self.machine, self.genesis, self.params, self.state,
-                                       self.signatures, block.txs, h.height, h.time)
+                                       self.signatures, block.txs, h.height, h.time, evidence=block.evidence)
             header, puts = self._seal(execution, list(block.txs), h.time, h.proposer)
             if tuple(execution.results) != block.results:
                 bad = next(i for i, (a, b) in enumerate(zip(execution.results, block.results)) if a != b) \
@@ -252,7 +253,7 @@ class Ledger:
         commit is to come with the next block; ``certify`` is the tip's commit, stored with the tip
         in the same write."""
         with self.lock:
-            block = Block(candidate.block.header, candidate.block.txs, candidate.block.results, commit)
+            block = replace(candidate.block, commit=commit)
             header = block.header
             if header.height != self.tip.height + 1 or header.prev_hash != self.tip.hash:
                 raise BlockInvalid("block does not extend the tip", height=header.height, field="header.height")

@@ -12,19 +12,20 @@ Then it runs the call.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
+from chain.block import Evidence
 from chain.cache import BoundedMap, BoundedSet
 from chain.crypto import profile_of_public_key, profile_of_signature
 from chain.errors import ContractUnknown, GenesisInvalid, MethodUnknown, NotAuthorized, NotFound, ProfileMismatch
 from chain.execution import Effects, StateView, TxContext
 from chain.genesis import Genesis
 from chain.tx import Transaction
-from contracts import anchor, catalog, duty, governance, identity, workdays
+from contracts import anchor, catalog, duty, evidence, governance, identity, workdays
 from contracts.base import Call, Contract, Method, Param
 
 ALL_CONTRACTS: tuple[Contract, ...] = (identity.contract, governance.contract, anchor.contract, duty.contract,
-                                        catalog.contract, workdays.contract)
+                                        catalog.contract, workdays.contract, evidence.contract)
 """Every contract this build provides, by name."""
 
 
@@ -140,6 +141,10 @@ class Registry:
         if m.contract == governance.contract.name:
             return m.fn(view, governance.GovernanceCall(tx, ctx, self))
         return m.fn(view, Call(tx, ctx))
+
+    def evidence_writes(self, view: StateView, found: Sequence[Evidence], height: int) -> dict[str, Any]:
+        """What a block's evidence records (:mod:`contracts.evidence`)."""
+        return evidence.record(view, found, height)
 
     def run_query(self, reader: Any, path: str, args: Any) -> Any:
         """Run the query at ``path`` (``/contract/query``) over ``reader`` with keyword ``args``."""

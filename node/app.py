@@ -268,7 +268,8 @@ class Application:
             raise BlockInvalid(f"the proposer {req.proposer!r} is not a validator", height=req.height,
                                field="header.proposer")
         items = [self._waiting.get(raw) or raw for raw in req.txs]
-        candidate = self.ledger.execute(items, req.time, req.proposer, drop_invalid=drop_invalid)
+        candidate = self.ledger.execute(items, req.time, req.proposer, drop_invalid=drop_invalid,
+                                        evidence=req.misbehavior)
         self._candidates.append(candidate)
         if req.engine_hash:
             self._by_engine_hash[req.engine_hash] = candidate
@@ -278,7 +279,7 @@ class Application:
     def _matches(candidate: Candidate, req: BlockRequest) -> bool:
         header = candidate.block.header
         return (header.height == req.height and header.proposer == req.proposer
-                and candidate.engine_time == req.time
+                and candidate.engine_time == req.time and candidate.block.evidence == req.misbehavior
                 and [tx.to_bytes() for tx in candidate.block.txs] == list(req.txs))
 
     def _split(self, req: BlockRequest) -> tuple[Commit | None, BlockRequest]:

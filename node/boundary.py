@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chain.block import TxResult
+from chain.block import Evidence, TxResult
 from chain.errors import MuluError
 
 
@@ -76,6 +76,8 @@ class BlockRequest:
     engine_hash: bytes = b""
     """The engine's own hash of the block, when it has one (CometBFT's block id): votes name
     blocks by it."""
+    misbehavior: tuple[Evidence, ...] = ()
+    """Misbehaviour the engine proved and put in this block: the block records it."""
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,7 @@ class Double:
         self.peers = peers
         self.validators = [p for p in peers if p.validator]
         self.last_votes: list = []  # ExtendedVoteInfo of the height before
+        self.misbehavior: list = []  # the evidence the next block carries (abci.Misbehavior)
         self.height = 0
         for p in peers:
             v = [abci.ValidatorUpdate(pub_key={"ed25519": base64.b64decode(x["consensus_key"])}, power=x["power"])
@@ -111,7 +112,7 @@ class Double:
     def prepare(self, txs: list[bytes], proposer: Peer | None = None, votes: list | None = None) -> list[bytes]:
         height = self.height + 1
         proposer = proposer or self.proposer(height)
-        answer = proposer.call(prepare_proposal=abci.RequestPrepareProposal(
+        answer = proposer.call(prepare_proposal=abci.RequestPrepareProposal(misbehavior=self.misbehavior,
             max_tx_bytes=20 * 1024 * 1024, txs=txs, height=height, time=ts(GENESIS_TIME + height),
             proposer_address=proposer.address,
             local_last_commit=abci.ExtendedCommitInfo(votes=self.last_votes if votes is None else votes)))
@@ -123,7 +124,7 @@ class Double:
     def process(self, peer: Peer, txs: list[bytes], proposer: Peer | None = None) -> bool:
         height = self.height + 1
         proposer = proposer or self.proposer(height)
-        answer = peer.call(process_proposal=abci.RequestProcessProposal(
+        answer = peer.call(process_proposal=abci.RequestProcessProposal(misbehavior=self.misbehavior,
             txs=txs, height=height, time=ts(GENESIS_TIME + height), proposer_address=proposer.address,
             hash=self.block_hash(txs)))
         return answer.process_proposal.status == abci.ResponseProcessProposal.ACCEPT
@@ -131,7 +132,7 @@ class Double:
     def extend(self, peer: Peer, txs: list[bytes], proposer: Peer | None = None) -> bytes:
         height = self.height + 1
         proposer = proposer or self.proposer(height)
-        answer = peer.call(extend_vote=abci.RequestExtendVote(
+        answer = peer.call(extend_vote=abci.RequestExtendVote(misbehavior=self.misbehavior,
             hash=self.block_hash(txs), height=height, time=ts(GENESIS_TIME + height), txs=txs,
             proposer_address=proposer.address))
         return answer.extend_vote.vote_extension
@@ -145,7 +146,7 @@ class Double:
     def finalize(self, peer: Peer, txs: list[bytes], proposer: Peer | None = None) -> "abci.Response":
         height = self.height + 1
         proposer = proposer or self.proposer(height)
-        answer = peer.call(finalize_block=abci.RequestFinalizeBlock(
+        answer = peer.call(finalize_block=abci.RequestFinalizeBlock(misbehavior=self.misbehavior,
             txs=txs, height=height, time=ts(GENESIS_TIME + height), proposer_address=proposer.address,
             hash=self.block_hash(txs)))
         if answer.WhichOneof("value") == "finalize_block":

@@ -24,7 +24,7 @@ from node import certificate
 from node.abci.proto import abci
 from node.app import NONCE_WINDOW
 from node.samples import SAMPLE_MEMBERS
-from tests.abci_double import Double, network
+from tests.abci_double import GENESIS_TIME, Double, network, ts
 
 EDU = SAMPLE_MEMBERS[6].uscc
 
@@ -173,3 +173,28 @@ def test_a_recheck_after_a_block_refuses_only_used_nonces(net):
     net.run_height(raws[:2])
     answers = [peer.call(check_tx=abci.RequestCheckTx(tx=raw, type=abci.RECHECK)).check_tx for raw in raws]
     assert [(a.code, a.info) for a in answers] == [(1, "TX_NONCE_REPLAYED"), (1, "TX_NONCE_REPLAYED"), (0, "")]
+
+
+def test_misbehaviour_in_a_block_is_recorded_and_replayed_by_audit(net):
+    """A block whose FinalizeBlock (and proposal) carries CometBFT's duplicate-vote evidence records
+    it on every node, queryable by validator; the exported chain carries it, and audit's replay
+    reaches the same state."""
+    raws = anchors(net, 1)
+    net.run_height(raws)
+    proof = abci.Misbehavior(type=abci.DUPLICATE_VOTE, validator=abci.Validator(address=net.validators[2].address,
+                                                                                power=1),
+                             height=1, time=ts(GENESIS_TIME + 1), total_voting_power=4)
+    net.misbehavior = [proof]
+    net.run_height(anchors(net, 1, first=2))
+    net.misbehavior = []
+    net.run_height([])
+    assert len(net.tips()) == 1
+    for p in net.peers:
+        found = p.app.registry.run_query(p.app.ledger.state, "/evidence/misbehaviour", {"validator": "node2"})
+        assert found["evidence"] == [{"validator": "node2", "height": 1, "kind": "duplicate_vote",
+                                      "time": GENESIS_TIME + 1, "recorded_height": 2}]
+    assert net.peers[0].app.ledger.block(2).evidence[0].validator == "node2"
+    out = io.BytesIO()
+    net.peers[0].app.ledger.export(out)
+    report = audit_archive(net.genesis, out.getvalue(), net.peers[0].app.ledger.machine)
+    assert report.ok and report.blocks == 2, report

@@ -516,14 +516,16 @@ def test_invalid_commit_shapes(plain, field):
 
 
 def test_invalid_block_shapes():
-    """A block that is not [header, txs, results, commit] of the right records is RECORD_MALFORMED."""
+    """A block that is not [header, txs, results, (evidence,) commit] of the right records is RECORD_MALFORMED."""
     good = sample_block(3, sample_commit()).to_plain()
     bad_tx = [list(good[0]), list(good[1]), good[2], good[3]]
     bad_tx[1][2] = bad_tx[1][2][:7]
     cases = [
         (None, "block", None),
         (good[:3], "block", None),
-        (good + [None], "block", None),
+        (good + [None, None], "block", None),
+        (good[:3] + [[], None], "block", "evidence"),
+        (good[:3] + [[[1, 2]], None], "evidence", None),
         ([good[0], {}, good[2], good[3]], "block", "txs"),
         ([good[0], good[1], None, good[3]], "block", "txs"),
         (bad_tx, "block", "txs[2]"),
@@ -551,3 +553,21 @@ def test_invalid_block_bytes():
             Block.from_bytes(raw)
         err = assert_code(info, "RECORD_MALFORMED")
         assert err.details["encoding"] == encoding_code
+
+
+def test_a_block_with_evidence_round_trips_and_keeps_its_commit_last():
+    """A block carrying evidence encodes it before the commit ([header, txs, results, evidence,
+    commit]); a block without any keeps the four-part form, so earlier chains' bytes are unchanged."""
+    from chain.block import Block, BlockHeader, Commit, CommitSig, Evidence
+
+    header = BlockHeader("c", 1, 5, b"p" * 32, b"t" * 32, b"r" * 32, b"s" * 32, b"h" * 32, b"v" * 32, "node0")
+    plain = Block(header, (), ())
+    with_evidence = Block(header, (), (), evidence=(Evidence("node1", 1, "duplicate_vote", 4),))
+    assert len(decode(plain.to_bytes())) == 4 and len(decode(with_evidence.to_bytes())) == 5
+    for block in (plain, with_evidence):
+        assert Block.from_bytes(block.to_bytes()) == block
+        certified = Block(block.header, (), (), Commit(1, 0, b"x" * 32, (CommitSig("node0", b"s"),)), block.evidence)
+        assert certified.to_bytes()[:-len(encode(certified.commit.to_plain()))] == block.to_bytes()[:-1]
+    with pytest.raises(MuluError) as info:
+        Block.from_plain([header.to_plain(), [], [], [], None])  # an empty evidence list is not canonical
+    assert info.value.code == "RECORD_MALFORMED"

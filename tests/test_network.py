@@ -208,3 +208,29 @@ def test_a_follower_joins_late_and_catches_up_to_the_same_chain(tmp_path):
         ids += submit(net.nodes[4], anchors(net, DEPARTMENTS[1], 1, 5))
         wait_until(lambda: committed_everywhere(net, ids), timeout=90, what="the follower catches up")
         assert export_bytes(net, net.nodes[4], tmp_path) == export_bytes(net, net.nodes[0], tmp_path)
+
+
+def test_equivocation_evidence_is_recorded_on_chain(tmp_path):
+    """Duplicate prevotes signed with node1's CometBFT key, submitted through node0's RPC
+    ``broadcast_evidence``: CometBFT verifies the evidence and puts it in a block, and every node
+    records it (validator, height, kind), queryable at /v1/evidence."""
+    from tests.functional.equivocation import submit_duplicate_vote
+
+    with TestNetwork(tmp_path, nodes=4) as net:
+        net.start()
+        ids = submit(net.nodes[0], anchors(net, DEPARTMENTS[0], 1, 3))
+        wait_until(lambda: committed_everywhere(net, ids), timeout=60, what="a first block")
+        height = net.nodes[0].status()["certified"]
+        answer = submit_duplicate_vote(net.homes[0].config().rpc, net.homes[1].path / "cometbft",
+                                       net.plan.chain_id, height)
+        assert "result" in answer, answer
+        more = submit(net.nodes[2], anchors(net, DEPARTMENTS[2], 1, 2))  # a block to carry the evidence
+        wait_until(lambda: committed_everywhere(net, more), timeout=60, what="another block")
+
+        def recorded():
+            found = [n.client.get("/v1/evidence", validator="node1")["evidence"] for n in net.nodes]
+            return all(f for f in found) and found
+
+        found = wait_until(recorded, timeout=60, what="the evidence recorded on every node")
+        assert {(e["validator"], e["height"], e["kind"]) for f in found for e in f} == {("node1", height,
+                                                                                         "duplicate_vote")}

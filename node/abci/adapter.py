@@ -26,6 +26,7 @@ from chain.errors import MuluError
 from chain.genesis import Genesis
 from node.abci.proto import abci
 from node.app import Application
+from chain.block import Evidence
 from node.boundary import BlockRequest, FinalizeRequest, ValidatorPower, Vote
 
 log = logging.getLogger("mulu.abci")
@@ -34,6 +35,8 @@ CODE_OK = 0
 CODE_REFUSED = 1
 COMMIT_FLAG = 2  # tendermint.types.BlockIDFlag BLOCK_ID_FLAG_COMMIT
 APP_VERSION = 1
+MISBEHAVIOR = {1: "duplicate_vote", 2: "light_client_attack"}
+"""ABCI's MisbehaviorType values, as :mod:`contracts.evidence` names them."""
 
 
 def millis(ts) -> int:
@@ -149,8 +152,10 @@ class Adapter:
     # --- blocks ------------------------------------------------------------------------------
 
     def _block(self, req, *, engine_hash: bytes = b"") -> BlockRequest:
+        misbehavior = tuple(Evidence(self._name(m.validator.address), m.height, MISBEHAVIOR.get(m.type, "unknown"),
+                                     millis(m.time)) for m in req.misbehavior)
         return BlockRequest(req.height, millis(req.time), self._name(req.proposer_address), tuple(req.txs),
-                            engine_hash)
+                            engine_hash, misbehavior)
 
     def prepare_proposal(self, req) -> "abci.Response":
         votes = tuple(Vote(self._name(v.validator.address), v.vote_extension)
@@ -186,7 +191,7 @@ class Adapter:
     def finalize_block(self, req) -> "abci.Response":
         block = self._block(req, engine_hash=req.hash)
         result = self.app.finalize_block(FinalizeRequest(block.height, block.time, block.proposer, block.txs,
-                                                         block.engine_hash))
+                                                         block.engine_hash, block.misbehavior))
         tx_results = [abci.ExecTxResult(code=CODE_OK, info="certificate")] if result.certificate else []
         for r in result.tx_results:
             tx_results.append(abci.ExecTxResult(code=CODE_OK if r.ok else CODE_REFUSED, data=r.tx_id,

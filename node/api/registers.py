@@ -15,11 +15,12 @@ from contracts import anchor, catalog, duty, governance
 from contracts.anchor import queries as anchor_queries
 from contracts.catalog import queries as catalog_queries
 from contracts.duty import queries as duty_queries
+from contracts.evidence import queries as evidence_queries
 from contracts.governance import queries as governance_queries
 from contracts.identity import queries as identity_queries
 from contracts.workdays import queries as calendar_queries
 from node.api.common import MAX_INT, NodeDep, answer, check_height
-from node.api.schemas import (CalendarYearPublic, DocumentPublic, DocumentsPublic, CalendarYearsPublic, CatalogDiffPublic, CatalogEntriesPublic,
+from node.api.schemas import (CalendarYearPublic, DocumentPublic, DocumentsPublic, MisbehaviourPublic, CalendarYearsPublic, CatalogDiffPublic, CatalogEntriesPublic,
                               CatalogEntryStatePublic, CatalogVersionsPublic, DeclaredByPublic,
                               DutyItemsPublic, DutyItemStatePublic, DutyVersionsPublic, MemberPublic,
                               MembersPublic, OverduePublic, OverlapsPublic, ProposalPublic, ProposalsPublic,
@@ -71,6 +72,17 @@ def get_document(node: NodeDep, code: str = USCC,
     """One anchored document: its latest version and every version, oldest first (check a file's
     digest against them)."""
     return answer(anchor_queries.document(node.ledger.state, uscc=code, doc_id=doc_id))
+
+
+# --- validators' misbehaviour ---------------------------------------------------------------------
+
+
+@router.get("/evidence", response_model=MisbehaviourPublic, tags=["chain"])
+def list_evidence(node: NodeDep, validator: str = Query("", max_length=64, pattern=TEXT), after: str = cursor(200),
+                  limit: int = LIMIT) -> Any:
+    """Validators' misbehaviour CometBFT proved (duplicate votes...), recorded on chain; one validator's
+    with ``validator``; page with ``after``."""
+    return answer(evidence_queries.misbehaviour(node.ledger.state, validator=validator, after=after, limit=limit))
 
 
 # --- duty catalog --------------------------------------------------------------------------------

@@ -142,6 +142,19 @@ class AnchoredPublic(Open):
     version: int
 
 
+class EvidencePublic(BaseModel):
+    validator: str = Field(description="the validator's name in genesis (or CometBFT's address in hex)")
+    height: int = Field(description="the height it misbehaved at")
+    kind: str = Field(description="duplicate_vote or light_client_attack")
+    time: int
+    recorded_height: int = Field(description="the block that recorded it")
+
+
+class MisbehaviourPublic(BaseModel):
+    evidence: list[EvidencePublic]
+    next: str | None
+
+
 class DocumentsPublic(BaseModel):
     uscc: str
     documents: list[AnchoredPublic]

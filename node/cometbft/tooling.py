@@ -46,8 +46,9 @@ PROTO_FOLDERS = ("cometbft", "gogoproto")
 """Under ``MULU_PROTOS``: CometBFT's ``proto`` folder and the gogoproto module's root, by these names."""
 PROTOS = ("tendermint/abci/types.proto", "tendermint/crypto/proof.proto", "tendermint/crypto/keys.proto",
           "tendermint/types/params.proto", "tendermint/types/validator.proto", "tendermint/types/types.proto",
-          "tendermint/version/types.proto", "gogoproto/gogo.proto")
-"""``types.proto`` and every file it imports, directly or not (the well-known types come with protoc)."""
+          "tendermint/version/types.proto", "tendermint/types/canonical.proto", "gogoproto/gogo.proto")
+"""``types.proto`` and every file it imports, directly or not (the well-known types come with protoc), and
+``canonical.proto``: the bytes a CometBFT vote signs (tests build equivocation evidence with them)."""
 
 
 def cometbft_binary() -> Path:
