@@ -261,7 +261,10 @@ def node_start(home: Path = typer.Option(..., "--home"),
         fail(exc)
     console.print(f"mulu node [bold]{node.genesis.chain_id}[/] at height {node.ledger.tip.height}, "
                   f"serving {server.url}/v1 (docs: {server.url}/v1/docs)")
-    server.serve_forever()
+    try:
+        server.serve_forever()
+    except MuluError as exc:  # the engine stopped on a fault: say so, and exit 1
+        fail(exc)
 
 
 @app.command()

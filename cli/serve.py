@@ -78,13 +78,29 @@ class Server:
             time.sleep(0.02)
 
     def serve_forever(self) -> None:
-        """Serve in the foreground until Ctrl-C or SIGTERM."""
+        """Serve in the foreground until Ctrl-C or SIGTERM, or until the engine stops on a fault (a
+        block this node cannot execute, a state that disagrees with the chain's), which is then raised
+        so that the command exits with its code rather than serve reads of a chain it no longer follows."""
         self.node.start()
+        watchdog = threading.Thread(target=self._watch_engine, name="engine-watchdog", daemon=True)
+        watchdog.start()
         try:
             self.server.run([self.socket])
         finally:
             self.socket.close()
             self.node.stop()
+        fault = self.node.engine.error
+        if fault is not None:
+            if isinstance(fault, MuluError):
+                raise fault
+            raise MuluError(f"the engine stopped: {type(fault).__name__}: {fault}", code="ENGINE_FAULT")
+
+    def _watch_engine(self) -> None:
+        while not self.server.should_exit:
+            if self.node.engine.error is not None:
+                self.server.should_exit = True
+                return
+            time.sleep(0.2)
 
     def stop(self) -> None:
         self.server.should_exit = True

@@ -49,6 +49,7 @@ from typing import Any, Sequence
 
 from chain.admission import NonceGap, NonceReplayed, Screen, check_nonce, committed_nonce
 from chain.block import BlockHeader, Commit, CommitSig, vote_bytes
+from chain.cache import BoundedMap
 from chain.crypto import PrivateKey
 from chain.encoding import decode, encode
 from chain.genesis import DEFAULT_ENGINE
@@ -83,6 +84,9 @@ ROUND = 0
 """The round a mulu commit certificate names: its signatures are over the block's mulu header hash,
 which is the same whichever engine round decided the block."""
 
+ADMITTED_MEMORY = 50_000
+"""How many admitted transactions a gossiping engine's door keeps decoded for the blocks to come."""
+
 NONCE_WINDOW = 256
 """How far ahead of the highest nonce seen (or of committed state) a sender's nonce may be at the door
 of an engine whose peers gossip transactions (a peer may see nonce n+1 before n)."""
@@ -111,6 +115,8 @@ class Application:
         self.validator = validator
         self._door = threading.Lock()
         self._waiting: dict[bytes, Transaction] = {}  # check state: wire bytes -> admitted transaction
+        self._admitted: BoundedMap[bytes, Transaction] = BoundedMap(ADMITTED_MEMORY)
+        """Under a gossiping engine: transactions the door admitted, decoded, for the blocks that hold them."""
         self._next: dict[str, int] = {}  # sender -> highest nonce waiting
         self._count: dict[str, int] = {}  # sender -> transactions waiting
         self.deferred = self.genesis.engine != DEFAULT_ENGINE
@@ -175,6 +181,7 @@ class Application:
                         raise tx
                     if self.deferred:
                         self._check_window(tx, committed_nonce(state, tx.sender))
+                        self._admitted.put(raw, tx)
                         out.append(CheckTxResult(tx.tx_id(self.profile)))
                         continue
                     if raw in self._waiting:
@@ -267,7 +274,8 @@ class Application:
         if req.proposer not in self._validators:
             raise BlockInvalid(f"the proposer {req.proposer!r} is not a validator", height=req.height,
                                field="header.proposer")
-        items = [self._waiting.get(raw) or raw for raw in req.txs]
+        known = self._admitted if self.deferred else self._waiting
+        items = [known.get(raw) or raw for raw in req.txs]
         candidate = self.ledger.execute(items, req.time, req.proposer, drop_invalid=drop_invalid,
                                         evidence=req.misbehavior)
         self._candidates.append(candidate)
@@ -345,7 +353,7 @@ class Application:
         head = self._certificate(last_votes)
         txs = tuple(raw for raw in req.txs if not raw.startswith(certificate.TAG))
         if self.deferred:
-            txs = _nonce_order(txs)
+            txs = _nonce_order(txs, self._admitted)
         candidate = self._execute(replace(req, txs=txs), drop_invalid=True)
         if candidate.dropped:
             self._settle([txs[i] for i, _ in candidate.dropped])
@@ -467,7 +475,7 @@ def _query_args(data: bytes) -> dict[str, Any]:
     return args
 
 
-def _nonce_order(txs: tuple[bytes, ...]) -> tuple[bytes, ...]:
+def _nonce_order(txs: tuple[bytes, ...], known: BoundedMap[bytes, Transaction]) -> tuple[bytes, ...]:
     """``txs`` with each sender's transactions in nonce order, in the places its transactions held
     (a peer may have gossiped them out of order); what does not decode stays where it is, for
     the proposal to leave out."""
@@ -475,7 +483,7 @@ def _nonce_order(txs: tuple[bytes, ...]) -> tuple[bytes, ...]:
     by_sender: dict[str, list[int]] = {}
     for i, raw in enumerate(txs):
         try:
-            tx = Transaction.from_bytes(raw)
+            tx = known.get(raw) or Transaction.from_bytes(raw)
         except MuluError:
             decoded.append(None)
             continue

@@ -6,6 +6,7 @@ departments submit to their own nodes through the same HTTP API as under solo.
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 import threading
@@ -234,3 +235,33 @@ def test_equivocation_evidence_is_recorded_on_chain(tmp_path):
         found = wait_until(recorded, timeout=60, what="the evidence recorded on every node")
         assert {(e["validator"], e["height"], e["kind"]) for f in found for e in f} == {("node1", height,
                                                                                          "duplicate_vote")}
+
+
+def test_a_node_whose_state_disagrees_stops_and_says_so(tmp_path):
+    """A validator whose store was tampered with while it was stopped (a department's nonce changed
+    under the state tree) cannot execute the network's next block of that department: its mulu
+    process exits 1 with STATE_DIVERGED naming the refusal, and the other three go on."""
+    from chain.encoding import decode_trusted, encode
+    from chain.store import LevelStore
+
+    with TestNetwork(tmp_path, nodes=4) as net:
+        net.start()
+        edu = DEPARTMENTS[0]
+        ids = submit(net.nodes[0], anchors(net, edu, 1, 3))
+        wait_until(lambda: committed_everywhere(net, ids), timeout=60, what="a first block")
+        odd = net.nodes[3]
+        odd.cometbft.kill(signal.SIGTERM)
+        odd.mulu.stop()
+        store = LevelStore(str(odd.home.data_dir))
+        key = b"c" + f"nonce/{edu.uscc}".encode()
+        record = decode_trusted(store.get(key))
+        record[1] += 5
+        store.write([(key, encode(record))])
+        store.close()
+        odd.start(wait=False)
+        wait_until(lambda: odd.client.status()["engine_height"] is not None, timeout=60, what="node 3 back")
+        more = submit(net.nodes[0], anchors(net, edu, 4, 2))
+        wait_until(lambda: committed_everywhere(net, more, nodes=net.nodes[:3]), timeout=60, what="the three go on")
+        assert odd.mulu.wait_exit(60) == 1
+        assert re.search(r"error STATE_DIVERGED: the validators accepted block \d+, which this node cannot execute "
+                         r"\(BLOCK_INVALID", odd.mulu.log_text()), odd.mulu.log_tail()

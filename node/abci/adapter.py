@@ -19,10 +19,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from contextlib import contextmanager
 from dataclasses import replace
-from typing import Callable
+from typing import Callable, Iterator
 
-from chain.errors import MuluError
+from chain.errors import BlockInvalid, MuluError, StateDiverged
 from chain.genesis import Genesis
 from node.abci.proto import abci
 from node.app import Application
@@ -176,7 +177,8 @@ class Adapter:
         return abci.Response(process_proposal=abci.ResponseProcessProposal(status=status))
 
     def extend_vote(self, req) -> "abci.Response":
-        extension = self.app.extend_vote(self._block(req, engine_hash=req.hash))
+        with _accepted_by_the_network(req.height):  # CometBFT asks only once the block has +2/3 prevotes
+            extension = self.app.extend_vote(self._block(req, engine_hash=req.hash))
         return abci.Response(extend_vote=abci.ResponseExtendVote(vote_extension=extension))
 
     def verify_vote_extension(self, req) -> "abci.Response":
@@ -190,8 +192,9 @@ class Adapter:
 
     def finalize_block(self, req) -> "abci.Response":
         block = self._block(req, engine_hash=req.hash)
-        result = self.app.finalize_block(FinalizeRequest(block.height, block.time, block.proposer, block.txs,
-                                                         block.engine_hash, block.misbehavior))
+        with _accepted_by_the_network(block.height):
+            result = self.app.finalize_block(FinalizeRequest(block.height, block.time, block.proposer, block.txs,
+                                                             block.engine_hash, block.misbehavior))
         tx_results = [abci.ExecTxResult(code=CODE_OK, info="certificate")] if result.certificate else []
         for r in result.tx_results:
             tx_results.append(abci.ExecTxResult(code=CODE_OK if r.ok else CODE_REFUSED, data=r.tx_id,
@@ -202,6 +205,19 @@ class Adapter:
     def commit(self, req) -> "abci.Response":
         self.app.commit()
         return abci.Response(commit=abci.ResponseCommit(retain_height=0))
+
+
+@contextmanager
+def _accepted_by_the_network(height: int) -> Iterator[None]:
+    """Around executing a block more than two thirds of the validators accepted (to precommit it, or
+    decided): if this node cannot execute it, its state is the one that is wrong."""
+    try:
+        yield
+    except BlockInvalid as exc:
+        raise StateDiverged(f"the validators accepted block {height}, which this node cannot execute "
+                            f"({exc.code}: {exc.message}): its state disagrees with the chain's and it stops "
+                            f"(restore its store from a backup or an export)",
+                            **{**exc.details, "height": height, "refusal": exc.code}) from None
 
 
 def _address(pub_key: bytes) -> bytes:
