@@ -241,7 +241,22 @@ class Application:
     def next_nonce(self, sender: str) -> int:
         """The nonce ``sender``'s next transaction must carry: after committed state and what waits."""
         with self._door:
-            return max(committed_nonce(self.ledger.state, sender), self._next.get(sender, 0)) + 1
+            committed = committed_nonce(self.ledger.state, sender)
+            if self.deferred and self._next.get(sender, 0) <= committed:
+                self._next.pop(sender, None)  # all it admitted is settled: forget the sender
+            return max(committed, self._next.get(sender, 0)) + 1
+
+    def withdraw(self, raws: Sequence[bytes]) -> None:
+        """Under a gossiping engine: transactions this door admitted that the engine's mempool then
+        refused (full, or a duplicate) do not wait after all; a sender's highest waiting nonce goes
+        back below the first of them, so that :meth:`next_nonce` offers it again."""
+        if not self.deferred:
+            return
+        with self._door:
+            for raw in raws:
+                tx = self._admitted.get(raw)
+                if tx is not None and self._next.get(tx.sender, 0) >= tx.nonce:
+                    self._next[tx.sender] = tx.nonce - 1
 
     def _settle(self, raws: Sequence[bytes]) -> None:
         """Forget waiting transactions a block committed or a proposal left out."""

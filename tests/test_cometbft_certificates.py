@@ -198,3 +198,16 @@ def test_misbehaviour_in_a_block_is_recorded_and_replayed_by_audit(net):
     net.peers[0].app.ledger.export(out)
     report = audit_archive(net.genesis, out.getvalue(), net.peers[0].app.ledger.machine)
     assert report.ok and report.blocks == 2, report
+
+
+def test_next_nonce_follows_the_door_and_forgets_what_the_mempool_refused(net):
+    """Under CometBFT the door remembers the highest nonce it admitted, for clients asking the next
+    one; a transaction the engine's mempool then refuses is withdrawn, and a block settles the rest."""
+    app = net.peers[0].app
+    raws = anchors(net, 3)
+    assert all(r.ok for r in app.check_txs(raws))
+    assert app.next_nonce(EDU) == 4
+    app.withdraw(raws[2:])
+    assert app.next_nonce(EDU) == 3, "nonce 3 never reached the mempool: offered again"
+    net.run_height(raws[:2])
+    assert app.next_nonce(EDU) == 3

@@ -79,6 +79,8 @@ class AbciServer:
         finally:
             reader.close()
             conn.close()
+            if conn in self._connections:
+                self._connections.remove(conn)
 
     def stop(self) -> None:
         self._stop.set()

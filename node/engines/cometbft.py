@@ -88,16 +88,24 @@ class CometBFT:
             return results
         calls = [{"jsonrpc": "2.0", "id": i, "method": "broadcast_tx_async",
                   "params": {"tx": base64.b64encode(raw).decode()}} for i, raw in admitted]
-        answers = self._call(calls)
-        for i, _ in admitted:
+        try:
+            answers = self._call(calls)
+        except MuluError:
+            self.app.withdraw([raw for _, raw in admitted])
+            raise
+        refused = []
+        for i, raw in admitted:
             answer = answers.get(i)
             if answer is None:
                 results[i] = CheckTxResult(None, e.Unavailable("CometBFT gave no answer", code="ENGINE_UNAVAILABLE"))
+                refused.append(raw)
             elif "error" in answer:
                 err = answer["error"]
                 results[i] = CheckTxResult(None, engine_error(f"{err.get('message', '')} {err.get('data', '')}".strip()))
+                refused.append(raw)
             else:
                 self._submitted.add(results[i].tx_id)
+        self.app.withdraw(refused)
         return results
 
     def _call(self, calls: list[dict[str, Any]]) -> dict[int, dict]:
