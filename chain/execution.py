@@ -25,7 +25,7 @@ from chain.block import STATUS_OK, STATUS_REFUSED, Evidence, TxResult
 from chain.admission import Screen, SignatureChecker, check_nonce, committed_nonce, nonce_key
 from chain.crypto import CryptoProfile
 from chain.errors import BlockInvalid, MuluError, RuleViolation, StorageError, TxRejected
-from chain.genesis import Genesis
+from chain.genesis import Genesis, Validator
 from chain.state import INDEX_PREFIX
 from chain.tx import Transaction
 
@@ -83,6 +83,12 @@ class Machine(Protocol):
 
     def evidence_writes(self, view: StateView, evidence: Sequence[Evidence], height: int) -> dict[str, Any]:
         """The state a block's evidence records (before its transactions run)."""
+
+    def validator_sets(self, reader: Any) -> list[tuple[int, tuple[Validator, ...]]]:
+        """Every validator set in state, by the height it takes effect at (0: genesis's)."""
+
+    def scheduled_sets(self, writes: dict[str, Any]) -> list[tuple[int, tuple[Validator, ...]]]:
+        """The validator sets a block's writes schedule, by effective height."""
 
 
 _UNWRITTEN = object()

@@ -26,7 +26,7 @@ from chain.encoding import decode_trusted, encode
 from chain.admission import SignatureChecker
 from chain.errors import BadRequest, BlockInvalid, GenesisInvalid, MuluError, NotFound, StoreCorrupt, TxRejected
 from chain.execution import Execution, Machine, execute_txs
-from chain.genesis import Genesis
+from chain.genesis import Genesis, Validator, validators_hash
 from chain.state import StateReader, check_key, version_writes
 from chain.statetree import StateTree
 from chain.store import Store
@@ -48,6 +48,8 @@ class Candidate:
     puts: list[tuple[bytes, bytes | None]] = field(repr=False)
     dropped: list[tuple[int, TxRejected]] = field(default_factory=list)
     engine_time: int = 0
+    new_sets: list[tuple[int, tuple[Validator, ...]]] = field(default_factory=list)
+    """The validator sets this block schedules, by effective height (a governance action's)."""
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,12 @@ class Tip:
     time: int
 
 
-STORE_FORMAT = b"4"
+STORE_FORMAT = b"5"
 """The store layout this code writes and reads (2: each state record stored once,
 derived indexes under ``x``; 3: every write of a block a version of its own, ``v`` keys
 ordered by height and sequence, and governance's proposal-status index; 4: the catalog's
-一数一源 index lists the entries declaring each item). A store of another layout is refused when opened."""
+一数一源 index lists the entries declaring each item; 5: the validator sets in state, by effective height).
+A store of another layout is refused when opened."""
 
 
 class Ledger:
@@ -98,6 +101,8 @@ class Ledger:
         tip's certificate has yet to come with the next block)."""
         self.history = merkle.HistoryTree(self.profile.hash, self._history_node, height + 1)
         self.params: dict[str, int] = self.state.get(PARAMS_KEY)
+        self._sets: list[tuple[int, tuple[Validator, ...]]] = []
+        self._load_sets()
 
     def _tip_certified(self, height: int) -> bool:
         """Whether the tip block is stored with its commit (a damaged tip is :meth:`check_tip`'s to name)."""
@@ -189,7 +194,7 @@ class Ledger:
                 on_reject=(lambda i, exc: dropped.append((i, exc))) if drop_invalid else None, evidence=evidence)
             header, puts = self._seal(execution, kept, time, proposer)
             block = Block(header, tuple(kept), tuple(execution.results), evidence=tuple(evidence))
-            return Candidate(block, puts, dropped, engine_time)
+            return Candidate(block, puts, dropped, engine_time, self.machine.scheduled_sets(execution.writes))
 
     def process(self, block: Block) -> Candidate:
         """Re-execute a received block and check every header field against the result."""
@@ -214,7 +219,7 @@ class Ledger:
                 if getattr(header, name) != getattr(h, name):
                     raise BlockInvalid(f"header.{name} differs from re-execution", height=h.height,
                                        field=f"header.{name}")
-            return Candidate(block, puts)
+            return Candidate(block, puts, new_sets=self.machine.scheduled_sets(execution.writes))
 
     def _check_time(self, h: BlockHeader) -> None:
         if self.genesis.clock.mode == "scripted":
@@ -223,7 +228,7 @@ class Ledger:
             ok = h.time > self.tip.time
         if not ok:
             raise BlockInvalid("header.time breaks the chain's clock", height=h.height, field="header.time")
-        if h.proposer not in {v.name for v in self.genesis.validators}:
+        if h.proposer not in {v.name for v in self.validators_at(h.height)}:
             raise BlockInvalid("header.proposer is not a validator", height=h.height, field="header.proposer")
 
     def _seal(self, execution: Execution, txs: list[Transaction], time: int,
@@ -240,13 +245,30 @@ class Ledger:
             chain_id=self.genesis.chain_id, height=height, time=time, prev_hash=self.tip.hash,
             tx_root=merkle.root(h, tx_leaves), result_root=merkle.root(h, result_leaves),
             state_root=state_root, history_root=self.history.root(height),
-            validators_hash=self.genesis.validators_hash(), proposer=proposer)
+            validators_hash=validators_hash(self.profile, self.validators_at(height)), proposer=proposer)
         for i, r in enumerate(execution.results):
             puts.append((b"T" + r.tx_id, encode([height, i])))
         return header, puts
 
     def check_commit(self, header: BlockHeader, commit: Commit) -> None:
-        check_commit(self.genesis, header, commit)
+        check_commit(self.genesis, header, commit, self.validators_at(header.height))
+
+    def validators_at(self, height: int) -> tuple[Validator, ...]:
+        """The validator set in force at block ``height``: the newest set whose effective height is not
+        after it (a set is written two blocks before it takes effect, so state at the tip has it)."""
+        found = self.genesis.validators
+        for effective, validators in self._sets:
+            if effective > height:
+                break
+            found = validators
+        return found
+
+    def known_validators(self) -> list[Validator]:
+        """Every validator of every set the chain has had or scheduled (genesis's first)."""
+        return [v for _, vs in [(0, self.genesis.validators), *self._sets] for v in vs]
+
+    def _load_sets(self) -> None:
+        self._sets = self.machine.validator_sets(self.state)
 
     def append(self, candidate: Candidate, commit: Commit | None, certify: Commit | None = None) -> Block:
         """Append an executed block, in one atomic write, with its commit, or without it when the
@@ -277,6 +299,8 @@ class Ledger:
             elif certify is not None:
                 self.certified = certify.height
             self.params = self.state.get(PARAMS_KEY)
+            if candidate.new_sets:
+                self._load_sets()
             return block
 
     def _certify(self, commit: Commit) -> tuple[bytes, bytes]:
@@ -421,18 +445,19 @@ def sign_commit(ledger: Ledger, header: BlockHeader, validator: str, key: Callab
     return Commit(header.height, round_, block_hash, (CommitSig(validator, key(message)),))
 
 
-def check_commit(genesis: Genesis, header: BlockHeader, commit: Commit) -> None:
+def check_commit(genesis: Genesis, header: BlockHeader, commit: Commit,
+                 validators: Sequence[Validator] | None = None) -> None:
     """A commit must be for ``header``'s block and carry signatures of more than 2/3 of the validators' power."""
     if commit.height != header.height or commit.block_hash != header.hash(genesis.profile):
         raise BlockInvalid("commit is for another block", field="commit.block_hash", height=header.height)
-    check_signatures(genesis, commit)
+    check_signatures(genesis, commit, validators)
 
 
-def check_signatures(genesis: Genesis, commit: Commit) -> None:
+def check_signatures(genesis: Genesis, commit: Commit, validators: Sequence[Validator] | None = None) -> None:
     """``commit``'s signatures must be of distinct validators holding more than 2/3 of the power, each
     over the vote for the block hash and height it names."""
     where = {"height": commit.height}
-    validators = {v.name: v for v in genesis.validators}
+    validators = {v.name: v for v in (genesis.validators if validators is None else validators)}
     total = sum(v.power for v in validators.values())
     message = vote_bytes(genesis.chain_id, commit.height, commit.round, commit.block_hash)
     power, seen = 0, set()

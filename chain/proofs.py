@@ -33,6 +33,11 @@ def _header(genesis: Genesis, proof: dict[str, Any]) -> BlockHeader:
         commit = Commit.from_plain(proof["commit"])
         if header.chain_id != genesis.chain_id:
             raise ProofInvalid("the proof is for another chain", chain_id=header.chain_id)
+        if header.validators_hash != genesis.validators_hash():
+            raise ProofInvalid(f"block {header.height} names a validator set other than genesis's: a set changed "
+                               f"by governance (proofs do not yet carry the changes: check this block with "
+                               f"`mulu audit verify` over an export), or a tampered header",
+                               field="header.validators_hash", height=header.height)
         check_commit(genesis, header, commit)
     except (KeyError, TypeError) as exc:
         raise ProofInvalid(f"the proof lacks a committed header: {exc}") from None

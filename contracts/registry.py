@@ -19,13 +19,13 @@ from chain.cache import BoundedMap, BoundedSet
 from chain.crypto import profile_of_public_key, profile_of_signature
 from chain.errors import ContractUnknown, GenesisInvalid, MethodUnknown, NotAuthorized, NotFound, ProfileMismatch
 from chain.execution import Effects, StateView, TxContext
-from chain.genesis import Genesis
+from chain.genesis import Genesis, Validator
 from chain.tx import Transaction
-from contracts import anchor, catalog, duty, evidence, governance, identity, workdays
+from contracts import anchor, catalog, duty, evidence, governance, identity, validators, workdays
 from contracts.base import Call, Contract, Method, Param
 
 ALL_CONTRACTS: tuple[Contract, ...] = (identity.contract, governance.contract, anchor.contract, duty.contract,
-                                        catalog.contract, workdays.contract, evidence.contract)
+                                        catalog.contract, workdays.contract, evidence.contract, validators.contract)
 """Every contract this build provides, by name."""
 
 
@@ -145,6 +145,15 @@ class Registry:
     def evidence_writes(self, view: StateView, found: Sequence[Evidence], height: int) -> dict[str, Any]:
         """What a block's evidence records (:mod:`contracts.evidence`)."""
         return evidence.record(view, found, height)
+
+    def validator_sets(self, reader: Any) -> list[tuple[int, tuple[Validator, ...]]]:
+        """Every validator set by effective height (:mod:`contracts.validators`)."""
+        return validators.sets(reader)
+
+    def scheduled_sets(self, writes: dict[str, Any]) -> list[tuple[int, tuple[Validator, ...]]]:
+        """The validator sets a block's writes schedule, by effective height."""
+        return [(int(k[len(validators.SET):]), tuple(validators.validator(r) for r in v))
+                for k, v in sorted(writes.items()) if k.startswith(validators.SET)]
 
     def run_query(self, reader: Any, path: str, args: Any) -> Any:
         """Run the query at ``path`` (``/contract/query``) over ``reader`` with keyword ``args``."""

@@ -52,7 +52,7 @@ from chain.block import BlockHeader, Commit, CommitSig, vote_bytes
 from chain.cache import BoundedMap
 from chain.crypto import PrivateKey
 from chain.encoding import decode, encode
-from chain.genesis import DEFAULT_ENGINE
+from chain.genesis import DEFAULT_ENGINE, Validator
 from chain.errors import (
     BadRequest,
     BatchTooLarge,
@@ -106,11 +106,11 @@ class Application:
         self.registry = registry
         self.genesis = ledger.genesis
         self.profile = ledger.profile
-        self._validators = {v.name: v for v in self.genesis.validators}
         if validator is not None:
             name, key = validator
-            if name not in self._validators or self._validators[name].public_key != key.public_key:
-                raise MuluError(f"this node's key is not the key of validator {name!r} in genesis",
+            listed = [v for v in ledger.known_validators() if v.name == name]
+            if any(v.public_key != key.public_key for v in listed):
+                raise MuluError(f"this node's key is not the key of validator {name!r} on this chain",
                                 code="VALIDATOR_KEY_MISMATCH", validator=name)
         self.validator = validator
         self._door = threading.Lock()
@@ -286,7 +286,7 @@ class Application:
         if req.height != tip.height + 1:
             raise BlockInvalid(f"a block at height {req.height} does not follow the tip at {tip.height}",
                                height=req.height, field="header.height")
-        if req.proposer not in self._validators:
+        if req.proposer not in self._validators(req.height):
             raise BlockInvalid(f"the proposer {req.proposer!r} is not a validator", height=req.height,
                                field="header.proposer")
         known = self._admitted if self.deferred else self._waiting
@@ -304,6 +304,14 @@ class Application:
         return (header.height == req.height and header.proposer == req.proposer
                 and candidate.engine_time == req.time and candidate.block.evidence == req.misbehavior
                 and [tx.to_bytes() for tx in candidate.block.txs] == list(req.txs))
+
+    def _validators(self, height: int) -> dict[str, Validator]:
+        """The validator set in force at ``height``, by name."""
+        return {v.name: v for v in self.ledger.validators_at(height)}
+
+    def _votes_at(self, height: int) -> bool:
+        """Whether this node is a validator of the set in force at ``height``."""
+        return self.validator is not None and self.validator[0] in self._validators(height)
 
     def _split(self, req: BlockRequest) -> tuple[Commit | None, BlockRequest]:
         """An engine block's certificate of the block before (checked) and its mulu transactions.
@@ -347,7 +355,7 @@ class Application:
         message = self._vote_message(header)
         sigs = []
         for vote in sorted(votes, key=lambda v: v.validator):
-            v = self._validators.get(vote.validator)
+            v = self._validators(header.height).get(vote.validator)
             ext = certificate.read_extension(vote.extension)
             if v is None or ext is None or ext[0] != self.ledger.tip.hash \
                     or not self.profile.verify(v.public_key, message, ext[1]):
@@ -388,8 +396,8 @@ class Application:
     def extend_vote(self, req: BlockRequest) -> bytes:
         """This validator's vote extension for a block: its signature over the block's mulu header
         hash, with the hash (executing the block first if this node has not seen it); empty on a
-        non-validator."""
-        if self.validator is None:
+        node that is not a validator of the set in force at its height."""
+        if not self._votes_at(req.height):
             return b""
         _, req = self._split(req)
         candidate = self._execute(req, drop_invalid=False)
@@ -399,7 +407,7 @@ class Application:
     def verify_vote_extension(self, height: int, validator: str, extension: bytes, engine_hash: bytes = b"") -> bool:
         """Whether ``extension`` is ``validator``'s signature over a mulu block hash at ``height``; when
         this node has executed the block (known by ``engine_hash``), over that block's hash."""
-        v = self._validators.get(validator)
+        v = self._validators(height).get(validator)
         ext = certificate.read_extension(extension)
         if v is None or ext is None:
             return False
@@ -440,7 +448,18 @@ class Application:
             self.ledger.check_commit(header, commit)
         self._decided = (candidate, commit, previous)
         return FinalizeResult(header.height, block_hash, header.state_root, candidate.block.results,
-                              certificate=previous is not None)
+                              certificate=previous is not None, validator_updates=self._updates(candidate))
+
+    def _updates(self, candidate: Candidate) -> tuple[tuple[bytes, int], ...]:
+        """The engine's validator updates for the sets a block schedules: ``(consensus key, power)`` for
+        each validator added or changed, power 0 for each removed (or whose consensus key changed)."""
+        out: list[tuple[bytes, int]] = []
+        for effective, new in candidate.new_sets:
+            before = {v.consensus_key: v.power for v in self.ledger.validators_at(effective - 1) if v.consensus_key}
+            after = {v.consensus_key: v.power for v in new if v.consensus_key}
+            out += [(key, 0) for key in sorted(before.keys() - after.keys())]
+            out += [(key, power) for key, power in sorted(after.items()) if before.get(key) != power]
+        return tuple(out)
 
     def commit(self) -> CommitResult:
         """Store the finalized block in one atomic write (with the certificate of the block before,

@@ -109,6 +109,9 @@ class FinalizeResult:
     app_hash: bytes
     tx_results: tuple[TxResult, ...] = field(repr=False)
     certificate: bool = False
+    validator_updates: tuple[tuple[bytes, int], ...] = ()
+    """``(consensus key, power)`` for the engine's validator set, when the block changed the mulu set
+    (power 0 removes); CometBFT applies them two heights later, when the mulu set changes too."""
 
 
 @dataclass(frozen=True)

@@ -54,10 +54,8 @@ class Node:
         self.config = home.config()
         self.ledger = open_ledger(home, store, verify_threads)
         self.genesis = self.ledger.genesis
-        validates = any(v.name == self.config.name for v in self.genesis.validators)
-        # a node that is no validator in genesis follows the chain: it executes and stores, and does not vote
-        self.app = Application(self.ledger, self.ledger.machine,
-                               (self.config.name, home.validator_key()) if validates else None)
+        # a node votes at the heights where its name is in the validator set in force; elsewhere it follows
+        self.app = Application(self.ledger, self.ledger.machine, (self.config.name, home.validator_key()))
         self.engine = engine_for(self.genesis, self.app, self.config)
 
     @classmethod

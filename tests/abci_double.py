@@ -157,6 +157,8 @@ class Double:
     def run_height(self, txs: list[bytes], *, skip_process: tuple[Peer, ...] = (), sync_only: tuple[Peer, ...] = (),
                    forge: tuple[Peer, ...] = ()) -> list[bytes]:
         """One decided height: the block's transactions (after the proposer's preparation)."""
+        in_force = {v.name for v in self.peers[0].app.ledger.validators_at(self.height + 1)}
+        self.validators = [p for p in self.peers if p.name in in_force]
         block = self.prepare(txs)
         voters = []
         for p in self.peers:
@@ -173,9 +175,11 @@ class Double:
             ok = all(self.verify(q, p, ext, block) for q in self.validators if q is not p and q not in sync_only)
             if ok or p in forge:
                 voters.append((p, ext, ok))
+        self.finalized = {}
         for p in self.peers:
             answer = self.finalize(p, block)
             assert answer.WhichOneof("value") == "finalize_block", (p.name, answer)
+            self.finalized[p.name] = answer.finalize_block
         # what the next proposer sees: its own extension unverified, the others' only when they verified
         self.last_votes = [abci.ExtendedVoteInfo(validator=abci.Validator(address=p.address, power=1),
                                                  vote_extension=ext, block_id_flag=COMMIT)

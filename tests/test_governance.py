@@ -611,6 +611,7 @@ PINNED: dict[str, object] = {
     "duty.propose": DEPTS, "duty.approve": {"duty_authority"}, "duty.return_item": {"duty_authority"},
     "catalog.publish": DEPTS, "catalog.approve_note": {"review_authority"},
     "calendar.set_year": GOV,
+    "validators.update": GOV,
 }
 """The policy of every method as written by hand: a change of policy must change this table.
 

@@ -182,7 +182,7 @@ def test_a_forged_vote_extension_is_not_counted(tmp_path):
         net.start()
         ids = submit(net.nodes[0], anchors(net, DEPARTMENTS[0], 1, 10))
         ids += submit(net.nodes[1], anchors(net, DEPARTMENTS[1], 1, 10))
-        wait_until(lambda: committed_everywhere(net, ids), timeout=90, what="blocks certified without node3")
+        wait_until(lambda: committed_everywhere(net, ids), timeout=150, what="blocks certified without node3")
         client = net.nodes[0].client
         certified = client.status()["certified"]
         signers = set()
@@ -265,3 +265,54 @@ def test_a_node_whose_state_disagrees_stops_and_says_so(tmp_path):
         assert odd.mulu.wait_exit(60) == 1
         assert re.search(r"error STATE_DIVERGED: the validators accepted block \d+, which this node cannot execute "
                          r"\(BLOCK_INVALID", odd.mulu.log_text()), odd.mulu.log_tail()
+
+
+def test_governance_makes_the_follower_a_validator(tmp_path):
+    """Four validators and a follower; governance adds the follower (its mulu key and its CometBFT
+    consensus key): CometBFT applies the update two blocks after the decision, and from then on the
+    follower's mulu signature is in the certificates, beside the four others."""
+    import base64
+    import json
+
+    from chain.crypto import load_private_key_file
+    from cli.client import Member
+    from node.samples import by_short
+
+    import time
+
+    # BFT time is this machine's clock: a genesis of today, so that the proposal does not expire at once
+    with TestNetwork(tmp_path, nodes=5, validators=4, genesis_time=time.time_ns() // 1_000_000) as net:
+        net.start()
+        follower = net.nodes[4]
+        consensus = json.loads((follower.home.path / "cometbft" / "config" / "priv_validator_key.json").read_text())
+        mulu_key = load_private_key_file(str(follower.home.path / "validator.pem"))
+        args = {"name": "node4", "operator": by_short("市卫生健康委").uscc, "public_key": mulu_key.public_key,
+                "power": 1, "consensus_key": base64.b64decode(consensus["pub_key"]["value"])}
+        client = net.nodes[0].client
+
+        def member(short):
+            code = by_short(short).uscc
+            return Member(client, net.homes[0].member_key(code), code, net.plan.chain_id)
+
+        made = member("经信局").call("governance", "propose", {"action": {"contract": "validators", "method": "update",
+                                                                       "args": args}, "reason": "新增记账节点"})
+        assert made["status"] == "committed", made
+        for short in ("经信局", "市委编办", "市财政局"):
+            voted = member(short).call("governance", "vote", {"proposal_id": made["tx_id"], "approve": True})
+            assert voted["status"] == "committed", voted
+        decided = voted["height"]
+        sets = client.get("/v1/validators")["sets"]
+        assert [len(s["validators"]) for s in sets] == [4, 5] and sets[1]["effective"] == decided + 2
+
+        def signed_by_node4():
+            top = client.status()["certified"]
+            return any("node4" in {s["validator"] for s in client.block(h)["commit"]["signatures"]}
+                       for h in range(decided + 2, top + 1))
+
+        nonce = 1
+        while not signed_by_node4():  # each transaction makes a block, and certifies the one before
+            assert nonce <= 10, "no certificate signed by the new validator after ten blocks"
+            ids = submit(net.nodes[1], anchors(net, DEPARTMENTS[1], nonce, 1))
+            wait_until(lambda: committed_everywhere(net, ids), timeout=60, what="a block after the change")
+            nonce += 1
+        assert len(net.tips()) == 1

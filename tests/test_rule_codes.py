@@ -67,7 +67,18 @@ T_WORKDAYS = "tests/test_workdays.py::"
 T_ENTRIES = T_CATALOG + "test_invalid_entries_are_refused_with_their_rule"
 T_VOTES = T_GOV + "test_votes_count_once_and_only_from_approvers"
 
+T_VALIDATORS = "tests/test_validator_sets.py::"
+
 CODES: dict[str, tuple[Article, str]] = {
+    # validators: the set that certifies blocks is the chain's machinery, changed by governance — no article
+    "VALIDATOR_UNKNOWN": (NO_ARTICLE, T_VALIDATORS + "test_solo_chain_refusals"),
+    "VALIDATOR_SET_EMPTY": (NO_ARTICLE, T_VALIDATORS + "test_solo_chain_refusals"),
+    "VALIDATOR_UNCHANGED": (NO_ARTICLE, T_VALIDATORS + "test_solo_chain_refusals"),
+    "VALIDATOR_SOLO_ONE": (NO_ARTICLE, T_VALIDATORS + "test_solo_chain_refusals"),
+    "VALIDATOR_KEY_INVALID": (NO_ARTICLE, T_VALIDATORS + "test_solo_chain_refusals"),
+    "VALIDATOR_OPERATOR_UNKNOWN": (NO_ARTICLE, T_VALIDATORS + "test_solo_chain_refusals"),
+    "VALIDATOR_CONSENSUS_KEY_MISSING": (NO_ARTICLE, T_VALIDATORS + "test_cometbft_chain_refusals"),
+    "VALIDATOR_CONSENSUS_KEY_TAKEN": (NO_ARTICLE, T_VALIDATORS + "test_cometbft_chain_refusals"),
     # identity: keys are the chain's machinery; a member named must (not) exist — no article says so
     "KEY_INVALID": (NO_ARTICLE, T_KEYS),
     "KEY_EXISTS": (NO_ARTICLE, T_KEYS),

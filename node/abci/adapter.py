@@ -60,7 +60,7 @@ class Adapter:
         self.app = app
         self.genesis = genesis
         self.on_fault = on_fault
-        self.names = {v.engine_address: v.name for v in genesis.validators if v.consensus_key}
+        self._names: tuple[int, dict[bytes, str]] = (-1, {})
         self._handlers = {
             "echo": self.echo, "flush": self.flush, "info": self.info, "init_chain": self.init_chain,
             "query": self.query, "check_tx": self.check_tx, "commit": self.commit,
@@ -90,6 +90,14 @@ class Adapter:
     def _fault(self, exc: BaseException) -> None:
         if self.on_fault is not None:
             self.on_fault(exc)
+
+    @property
+    def names(self) -> dict[bytes, str]:
+        """CometBFT addresses to validator names, over every set the chain has had or scheduled."""
+        known = self.app.ledger.known_validators()
+        if self._names[0] != len(known):
+            self._names = (len(known), {v.engine_address: v.name for v in known if v.consensus_key})
+        return self._names[1]
 
     def _name(self, address: bytes) -> str:
         return self.names.get(address, address.hex())
@@ -199,8 +207,9 @@ class Adapter:
         for r in result.tx_results:
             tx_results.append(abci.ExecTxResult(code=CODE_OK if r.ok else CODE_REFUSED, data=r.tx_id,
                                                 info=r.code or r.status, log=r.message, codespace="mulu"))
-        return abci.Response(finalize_block=abci.ResponseFinalizeBlock(tx_results=tx_results,
-                                                                       app_hash=result.app_hash))
+        updates = [abci.ValidatorUpdate(pub_key={"ed25519": key}, power=power) for key, power in result.validator_updates]
+        return abci.Response(finalize_block=abci.ResponseFinalizeBlock(tx_results=tx_results, app_hash=result.app_hash,
+                                                                       validator_updates=updates))
 
     def commit(self, req) -> "abci.Response":
         self.app.commit()

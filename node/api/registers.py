@@ -16,11 +16,12 @@ from contracts.anchor import queries as anchor_queries
 from contracts.catalog import queries as catalog_queries
 from contracts.duty import queries as duty_queries
 from contracts.evidence import queries as evidence_queries
+from contracts.validators import queries as validator_queries
 from contracts.governance import queries as governance_queries
 from contracts.identity import queries as identity_queries
 from contracts.workdays import queries as calendar_queries
 from node.api.common import MAX_INT, NodeDep, answer, check_height
-from node.api.schemas import (CalendarYearPublic, DocumentPublic, DocumentsPublic, MisbehaviourPublic, CalendarYearsPublic, CatalogDiffPublic, CatalogEntriesPublic,
+from node.api.schemas import (CalendarYearPublic, DocumentPublic, DocumentsPublic, MisbehaviourPublic, ValidatorSetsPublic, CalendarYearsPublic, CatalogDiffPublic, CatalogEntriesPublic,
                               CatalogEntryStatePublic, CatalogVersionsPublic, DeclaredByPublic,
                               DutyItemsPublic, DutyItemStatePublic, DutyVersionsPublic, MemberPublic,
                               MembersPublic, OverduePublic, OverlapsPublic, ProposalPublic, ProposalsPublic,
@@ -72,6 +73,15 @@ def get_document(node: NodeDep, code: str = USCC,
     """One anchored document: its latest version and every version, oldest first (check a file's
     digest against them)."""
     return answer(anchor_queries.document(node.ledger.state, uscc=code, doc_id=doc_id))
+
+
+# --- validators -----------------------------------------------------------------------------------
+
+
+@router.get("/validators", response_model=ValidatorSetsPublic, tags=["chain"])
+def list_validator_sets(node: NodeDep) -> Any:
+    """Every validator set: genesis's, and each one governance scheduled, by the block it takes effect at."""
+    return answer(validator_queries.history(node.ledger.state))
 
 
 # --- validators' misbehaviour ---------------------------------------------------------------------

@@ -150,6 +150,15 @@ class EvidencePublic(BaseModel):
     recorded_height: int = Field(description="the block that recorded it")
 
 
+class ValidatorSetPublic(BaseModel):
+    effective: int = Field(description="the first block this set certifies (0: genesis)")
+    validators: list[dict[str, Any]]
+
+
+class ValidatorSetsPublic(BaseModel):
+    sets: list[ValidatorSetPublic]
+
+
 class MisbehaviourPublic(BaseModel):
     evidence: list[EvidencePublic]
     next: str | None

@@ -112,8 +112,8 @@ class TestNetwork:
     def __init__(self, tmp: Path, nodes: int = 4, validators: int | None = None, proxied: bool = False,
                  **plan: Any) -> None:
         base = free_block(10 * nodes)
-        self.plan = NetworkPlan(nodes=nodes, validators=validators, genesis_time=GENESIS_TIME, base_port=base,
-                                chain_id="mulu-testnet", **plan)
+        plan.setdefault("genesis_time", GENESIS_TIME)
+        self.plan = NetworkPlan(nodes=nodes, validators=validators, base_port=base, chain_id="mulu-testnet", **plan)
         self.homes = write_network(tmp / "net", self.plan)
         self.nodes = [NetNode(i, h) for i, h in enumerate(self.homes)]
         self.proxies: dict[tuple[int, int], Proxy] = {}
