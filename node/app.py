@@ -109,7 +109,7 @@ class Application:
         if validator is not None:
             name, key = validator
             listed = [v for v in ledger.known_validators() if v.name == name]
-            if any(v.public_key != key.public_key for v in listed):
+            if listed and listed[-1].public_key != key.public_key:  # the newest set naming it (keys rotate)
                 raise MuluError(f"this node's key is not the key of validator {name!r} on this chain",
                                 code="VALIDATOR_KEY_MISMATCH", validator=name)
         self.validator = validator
