@@ -239,3 +239,46 @@ class Block:
         except EncodingError as exc:
             raise MalformedRecord(f"block bytes: {exc.message}", record="block", encoding=exc.code) from None
         return cls.from_plain(plain)
+
+
+@dataclass(frozen=True)
+class StoredParts:
+    """A stored block's parts as their canonical bytes, split without decoding the transactions."""
+
+    header: BlockHeader
+    txs: tuple[bytes, ...]
+    results: tuple[bytes, ...]
+    commit: Commit | None
+
+
+def split_stored(data: bytes) -> StoredParts:
+    """The parts of a block's stored bytes (:meth:`Block.to_bytes`): the header and commit decoded,
+    each transaction's and result's wire bytes sliced out as they are — what an inclusion proof
+    hashes — so that proving a few transactions of a large block decodes none of the others."""
+    import msgpack
+
+    try:
+        reader = msgpack.Unpacker(max_buffer_size=len(data) + 1)
+        reader.feed(data)
+        size = reader.read_array_header()
+        if size not in (4, 5):
+            raise ValueError("not a block")
+        start = reader.tell()
+        reader.skip()
+        header = BlockHeader.from_plain(decode(data[start:reader.tell()]))
+        lists: list[tuple[bytes, ...]] = []
+        for _ in range(2):
+            parts = []
+            for _ in range(reader.read_array_header()):
+                start = reader.tell()
+                reader.skip()
+                parts.append(data[start:reader.tell()])
+            lists.append(tuple(parts))
+        if size == 5:
+            reader.skip()
+        start = reader.tell()
+        reader.skip()
+        commit_plain = decode(data[start:reader.tell()])
+    except (ValueError, msgpack.exceptions.UnpackException, EncodingError) as exc:
+        raise MalformedRecord(f"stored block bytes: {exc}", record="block") from None
+    return StoredParts(header, lists[0], lists[1], None if commit_plain is None else Commit.from_plain(commit_plain))

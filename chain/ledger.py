@@ -336,6 +336,13 @@ class Ledger:
             raise NotFound(f"no block at height {height}", code="BLOCK_NOT_FOUND", height=height)
         return Block.from_plain(decode_trusted(raw))
 
+    def raw_block(self, height: int) -> bytes:
+        """The stored bytes of block ``height`` (:meth:`chain.block.Block.to_bytes`)."""
+        raw = self.store.get(b"B" + _H.pack(height)) if height >= 1 else None
+        if raw is None:
+            raise NotFound(f"no block at height {height}", code="BLOCK_NOT_FOUND", height=height)
+        return raw
+
     def raw_blocks(self, upto: int) -> Iterator[bytes]:
         """The stored bytes of blocks 1..``upto``, in order."""
         for height in range(1, upto + 1):

@@ -142,6 +142,32 @@ def inclusion_proof(h: Hash, leaf_hashes: Sequence[bytes], index: int) -> list[b
     return [root(h, leaf_hashes[b:e]) for b, e in inclusion_spans(index, len(leaf_hashes))]
 
 
+def inclusion_proofs(h: Hash, leaf_hashes: Sequence[bytes], indices: Sequence[int]) -> list[list[bytes]]:
+    """The inclusion proofs of several leaves of one tree, each inner node hashed at most once.
+
+    The perfect subtrees are hashed level by level (fewer than ``n`` hashes for ``n`` leaves); a
+    proof's span is the right fold of the perfect subtrees it is made of (:func:`subtree_nodes`).
+    """
+    levels = [list(leaf_hashes)]
+    while len(levels[-1]) > 1:
+        below = levels[-1]
+        levels.append([h(b"\x01" + below[i] + below[i + 1]) for i in range(0, len(below) - 1, 2)])
+    size = len(leaf_hashes)
+    spans: dict[Span, bytes] = {}
+
+    def span_root(begin: int, end: int) -> bytes:
+        found = spans.get((begin, end))
+        if found is None:
+            nodes = [levels[level][index] for level, index in subtree_nodes(begin, end)]
+            found = nodes[-1]
+            for node in reversed(nodes[:-1]):
+                found = node_hash(h, node, found)
+            spans[(begin, end)] = found
+        return found
+
+    return [[span_root(b, e) for b, e in inclusion_spans(i, size)] for i in indices]
+
+
 def consistency_proof(h: Hash, leaf_hashes: Sequence[bytes], old_size: int, new_size: int) -> list[bytes]:
     """The consistency proof between the trees of the first ``old_size`` and ``new_size`` leaves."""
     if new_size > len(leaf_hashes):

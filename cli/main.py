@@ -829,5 +829,12 @@ def proof_verify(genesis: Path = typer.Option(..., "--genesis"),
     show({"ok": True, **checked})
 
 
-if __name__ == "__main__":
-    app()
+if __name__ == "__main__":  # `python -m cli.main`: run the module as imported, with its sub-commands
+    from cli.main import app as imported
+
+    imported(prog_name="mulu")
+else:
+    from cli.projects import project_app, review_app  # noqa: E402 - they use the helpers above
+
+    app.add_typer(project_app, name="project")
+    app.add_typer(review_app, name="review")

@@ -52,7 +52,7 @@ from chain.tx import make_tx
 from node.home import Home, init_home
 from node.node import Node
 from node.service import tune_garbage_collector
-from tests import bench_network, bytes_written
+from tests import bench_network, bench_review, bytes_written
 from node.samples import SAMPLE_MEMBERS
 
 TXS = int(os.environ.get("MULU_BENCH_TXS", "20000"))
@@ -192,7 +192,7 @@ def _catalog_calls(home: Home, chain_id: str, count: int):
                 "duty_items": ["D01-01"], "reason": "编制数据目录"}
         return tx(d.uscc, "catalog", "publish", args)
 
-    return setup, entry
+    return setup, entry, tx, departments
 
 
 def bench_catalog(root: str) -> dict:
@@ -203,7 +203,7 @@ def bench_catalog(root: str) -> dict:
 
     home = fresh_home(root, "catalog")
     node = Node(home)
-    setup, entry = _catalog_calls(home, node.genesis.chain_id, CATALOG_ENTRIES)
+    setup, entry, tx, departments = _catalog_calls(home, node.genesis.chain_id, CATALOG_ENTRIES)
     for raws in setup:
         node.engine.submit(raws)
         node.engine.run_until_empty()
@@ -240,11 +240,17 @@ def bench_catalog(root: str) -> dict:
         times.sort()
         reads[name] = {"median_ms": round(times[len(times) // 2] * 1000, 3),
                        "p99_ms": round(times[int(len(times) * 0.99)] * 1000, 3)}
+    n = len(departments)
+    lines = min(bench_review.LINES, CATALOG_ENTRIES // n)
+    acceptance = {**bench_review.measure(node, tx, departments[0].uscc, [f"301001/{i:07d}" for i in
+                                                                          range(0, lines * n, n)]),
+                  "catalog_entries_on_chain": CATALOG_ENTRIES}
     node.stop()
     rate = CATALOG_TIMED / elapsed
     verify = sum(reference) / len(reference)
     return {"entries": CATALOG_ENTRIES, "timed_entries": CATALOG_TIMED, "commit_tx_per_s": round(rate),
-            "verify_1thread_per_s": round(verify), "ratio_to_verify": round(rate / verify, 3), "reads": reads}
+            "verify_1thread_per_s": round(verify), "ratio_to_verify": round(rate / verify, 3), "reads": reads,
+            "acceptance": acceptance}
 
 
 def _free_port() -> int:
@@ -286,6 +292,7 @@ def main() -> int:
         written = bytes_written.measure(root)
         network = bench_network.measure(root, figures["inprocess_commit_tx_per_s"]) if NETWORK else None
     ok_foundation = figures.pop("ok")
+    acceptance = cat.pop("acceptance")
     report = {
         "transactions": TXS,
         **figures,
@@ -299,7 +306,10 @@ def main() -> int:
     report["ok_foundation"] = ok_foundation
     report["ok_catalog"] = report["catalog"]["ratio_to_verify"] >= 0.4 and all(
         r["p99_ms"] < 2.0 for r in cat["reads"].values())
-    report["ok"] = report["ok_foundation"] and report["ok_catalog"] and (gm is None or gm["ok"]) \
+    report["acceptance_verdict"] = acceptance
+    report["ok_acceptance_verdict"] = report["acceptance_verdict"]["ok"]
+    report["ok"] = report["ok_foundation"] and report["ok_catalog"] and report["ok_acceptance_verdict"] \
+        and (gm is None or gm["ok"]) \
         and (network is None or network["ok"])
     print(json.dumps(report, indent=2))
     return 0 if report["ok"] else 1

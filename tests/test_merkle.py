@@ -433,3 +433,12 @@ def test_node_key_is_fixed_width_and_ordered():
 def test_transaction_root_of_a_full_block():
     leaves = [merkle.leaf_hash(H, i.to_bytes(8, "big")) for i in range(5000)]
     assert merkle.root(H, leaves) == build_history(leaves)[0].root() == ref_mth(leaves)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=1, max_value=300), st.data())
+def test_batched_inclusion_proofs_equal_single_ones(size, data):
+    """Proving several leaves at once gives each leaf's RFC 9162 proof, as proving it alone does."""
+    leaves = [merkle.leaf_hash(H, i.to_bytes(4, "big")) for i in range(size)]
+    indices = data.draw(st.lists(st.integers(min_value=0, max_value=size - 1), max_size=10))
+    assert merkle.inclusion_proofs(H, leaves, indices) == [merkle.inclusion_proof(H, leaves, i) for i in indices]

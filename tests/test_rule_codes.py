@@ -68,6 +68,8 @@ T_ENTRIES = T_CATALOG + "test_invalid_entries_are_refused_with_their_rule"
 T_VOTES = T_GOV + "test_votes_count_once_and_only_from_approvers"
 
 T_VALIDATORS = "tests/test_validator_sets.py::"
+T_PROJECT = "tests/test_projects.py::"
+T_ACCEPT = "tests/test_project_acceptance.py::"
 
 CODES: dict[str, tuple[Article, str]] = {
     # validators: the set that certifies blocks is the chain's machinery, changed by governance — no article
@@ -135,6 +137,54 @@ CODES: dict[str, tuple[Article, str]] = {
     # the chain: a contract's bug, refused the same way on every node
     "CONTRACT_FAULT": (NO_ARTICLE,
                        "tests/test_contract_fault.py::test_a_faulting_call_is_refused_and_the_chain_goes_on"),
+    # projects: the project library (001), its data catalogs (000:第二、三章), acceptance and 投入使用
+    "PROJECT_ACCEPTED_CATALOG_MISSING": ("001:第二十四条", T_ACCEPT + "test_edits_required_archive_only_the_final_version"),
+    "PROJECT_ALREADY_ACCEPTED": (PassedOn("article"), T_ACCEPT + "test_acceptance_is_refused_naming_each_condition_until_all_hold"),
+    "PROJECT_CATALOG_ARCHIVED": ("000:第十七条", T_ACCEPT + "test_acceptance_is_refused_naming_each_condition_until_all_hold"),
+    "PROJECT_CATALOG_CHANGE_DECIDED": ("000:第十一条", T_PROJECT + "test_the_declared_catalog_locks_at_review_and_changes_only_with_approval"),
+    "PROJECT_CATALOG_CHANGE_EXISTS": ("000:第十一条", T_PROJECT + "test_the_declared_catalog_locks_at_review_and_changes_only_with_approval"),
+    "PROJECT_CATALOG_CHANGE_UNKNOWN": ("000:第十一条", T_PROJECT + "test_the_declared_catalog_locks_at_review_and_changes_only_with_approval"),
+    "PROJECT_CATALOG_EMPTY_EDIT": (NO_ARTICLE, T_PROJECT + "test_declared_lines_are_checked_and_single_source_flagged"),
+    "PROJECT_CATALOG_LOCKED": ("000:第十一条", T_PROJECT + "test_the_declared_catalog_locks_at_review_and_changes_only_with_approval"),
+    "PROJECT_CATALOG_MISMATCH": ("000:第十六条", T_ACCEPT + "test_edits_required_archive_only_the_final_version"),
+    "PROJECT_CATALOG_MISSING": ("000:第八条", T_PROJECT + "test_a_project_walks_from_reserve_to_construction_with_its_documents"),
+    "PROJECT_CATALOG_NOT_LOCKED": ("000:第十一条", T_PROJECT + "test_the_declared_catalog_locks_at_review_and_changes_only_with_approval"),
+    "PROJECT_CATALOG_NOT_SHARED": ("001:第二十四条", T_ACCEPT + "test_commissioning_review_puts_a_shared_project_in_operation"),
+    "PROJECT_CATALOG_TOO_LARGE": (NO_ARTICLE, T_PROJECT + "test_a_catalog_holds_at_most_its_parameter_of_lines"),
+    "PROJECT_CHANGE_DECIDED": ("001:第十六条", T_PROJECT + "test_a_change_of_at_most_15_percent_is_a_filing_and_more_needs_approval"),
+    "PROJECT_CHANGE_EXISTS": ("001:第十六条", T_PROJECT + "test_a_change_of_at_most_15_percent_is_a_filing_and_more_needs_approval"),
+    "PROJECT_CHANGE_UNKNOWN": ("001:第十六条", T_PROJECT + "test_a_change_of_at_most_15_percent_is_a_filing_and_more_needs_approval"),
+    "PROJECT_COMMISSIONING_APPLIED": ("001:第二十三条", T_ACCEPT + "test_commissioning_is_applied_for_within_six_months"),
+    "PROJECT_COMMISSIONING_LATE": ("001:第二十三条", T_ACCEPT + "test_commissioning_is_applied_for_within_six_months"),
+    "PROJECT_COMMISSIONING_NOT_APPLIED": ("001:第二十四条", T_ACCEPT + "test_commissioning_review_puts_a_shared_project_in_operation"),
+    "PROJECT_COMMITMENT_EXISTS": ("000:第十四条(四)", T_PROJECT + "test_ownership_is_confirmed_by_bianban_and_committed_by_its_owner"),
+    "PROJECT_DOC_UNKNOWN": ("001:第六条", T_PROJECT + "test_a_project_walks_from_reserve_to_construction_with_its_documents"),
+    "PROJECT_EXISTS": ("001:第六条", T_PROJECT + "test_a_project_walks_from_reserve_to_construction_with_its_documents"),
+    "PROJECT_EXTENSION_CHANGED": ("001:第十五条", T_PROJECT + "test_a_changed_project_is_not_extended"),
+    "PROJECT_EXTENSION_TOO_LONG": ("001:第十五条", T_PROJECT + "test_one_extension_of_at_most_six_months_while_unchanged"),
+    "PROJECT_EXTENSION_USED": ("001:第十五条", T_PROJECT + "test_one_extension_of_at_most_six_months_while_unchanged"),
+    "PROJECT_FINAL_NOT_PENDING": ("000:第十七条", T_ACCEPT + "test_edits_required_archive_only_the_final_version"),
+    "PROJECT_LINE_CODE_MISSING": ("000:第十四条(二)", T_PROJECT + "test_pre_acceptance_lines_name_their_resource_code"),
+    "PROJECT_LINE_DUTY_UNMAPPED": ("000:第九条", T_PROJECT + "test_declared_lines_are_checked_and_single_source_flagged"),
+    "PROJECT_LINE_ITEM_DUPLICATE": (NO_ARTICLE, T_PROJECT + "test_declared_lines_are_checked_and_single_source_flagged"),
+    "PROJECT_LINE_NOTE_REQUIRED": ("000:第九条", T_PROJECT + "test_declared_lines_are_checked_and_single_source_flagged"),
+    "PROJECT_LINE_PROVIDER_MISSING": ("000:第十条", T_PROJECT + "test_declared_lines_are_checked_and_single_source_flagged"),
+    "PROJECT_LINE_PROVIDER_UNEXPECTED": ("000:第十条", T_PROJECT + "test_declared_lines_are_checked_and_single_source_flagged"),
+    "PROJECT_LINE_REPEATED": (NO_ARTICLE, T_PROJECT + "test_declared_lines_are_checked_and_single_source_flagged"),
+    "PROJECT_LINE_UNKNOWN": (NO_ARTICLE, T_PROJECT + "test_declared_lines_are_checked_and_single_source_flagged"),
+    "PROJECT_NOT_ACCEPTED": ("001:第二十三条", T_ACCEPT + "test_commissioning_is_applied_for_within_six_months"),
+    "PROJECT_NOT_OWNER": ("001:第六条", T_PROJECT + "test_a_project_walks_from_reserve_to_construction_with_its_documents"),
+    "PROJECT_OPINION_EXISTS": ("001:第十五条", T_PROJECT + "test_a_project_walks_from_reserve_to_construction_with_its_documents"),
+    "PROJECT_OPINION_EXPIRED": ("001:第十五条", T_PROJECT + "test_the_opinion_is_valid_one_year_and_not_a_day_more"),
+    "PROJECT_OPINION_MISSING": ("001:第十五条", T_PROJECT + "test_a_project_walks_from_reserve_to_construction_with_its_documents"),
+    "PROJECT_OWNERSHIP_CONFIRMED": ("000:第十四条(四)", T_PROJECT + "test_ownership_is_confirmed_by_bianban_and_committed_by_its_owner"),
+    "PROJECT_OWNERSHIP_UNCONFIRMED": ("000:第十四条(四)", T_PROJECT + "test_ownership_is_confirmed_by_bianban_and_committed_by_its_owner"),
+    "PROJECT_REPORT_EXISTS": ("001:第六条", T_PROJECT + "test_quarterly_reports_and_the_overdue_list"),
+    "PROJECT_REPORT_PERIOD": ("001:第六条", T_PROJECT + "test_quarterly_reports_and_the_overdue_list"),
+    "PROJECT_RESOURCE_NOT_OWN": ("000:第十四条(四)", T_PROJECT + "test_ownership_is_confirmed_by_bianban_and_committed_by_its_owner"),
+    "PROJECT_RESOURCE_UNKNOWN": ("000:第十四条(四)", T_PROJECT + "test_ownership_is_confirmed_by_bianban_and_committed_by_its_owner"),
+    "PROJECT_STATE": (PassedOn("article"), T_PROJECT + "test_a_project_walks_from_reserve_to_construction_with_its_documents"),
+    "PROJECT_UNKNOWN": ("001:第六条", T_PROJECT + "test_terminate_from_any_state_by_its_department_or_the_review_authority"),
 }
 """Every refusal code: (the article its refusals name, a test that triggers it)."""
 

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chain.errors import MuluError
-from node.api import chain, registers, txs
+from node.api import chain, projects, registers, txs
 from node.api.schemas import ErrorPublic
 from node.api.views import jsonable
 from node.errors import status_for
@@ -37,7 +37,7 @@ def create_app(node: Node, *, export: Callable[[], Any] | None = None) -> FastAP
                   description=__doc__)
     api.state.node = node
     api.state.export = export
-    for module in (txs, chain, registers):
+    for module in (txs, chain, registers, projects):
         api.include_router(module.router, responses=ERROR_RESPONSES)
     api.openapi = lambda: _openapi(api)
 
