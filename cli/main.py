@@ -1,4 +1,5 @@
-"""The ``mulu`` command: keys, a node, transactions, queries, export, store check, audit, proofs.
+"""The ``mulu`` command: keys, a node, transactions, queries, export, store check, audit, proofs;
+information systems and credential escrow (:mod:`cli.credentials`).
 
 Every error is printed with its stable code; the exit status is 1 for a
 refusal or a failed check and 2 for bad usage.
@@ -828,6 +829,8 @@ def proof_verify(genesis: Path = typer.Option(..., "--genesis"),
             fail(MuluError(f"the proof file is not JSON: {exc}", code="PROOF_INVALID"))
     show({"ok": True, **checked})
 
+
+import cli.credentials  # noqa: E402,F401 - adds `mulu system` and `mulu credential` to app, using the helpers above
 
 if __name__ == "__main__":
     app()
