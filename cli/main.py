@@ -1,4 +1,5 @@
-"""The ``mulu`` command: keys, a node, transactions, queries, export, store check, audit, proofs.
+"""The ``mulu`` command: keys, a node, transactions, queries, export, store check, audit, proofs;
+information systems and credential escrow (:mod:`cli.credentials`).
 
 Every error is printed with its stable code; the exit status is 1 for a
 refusal or a failed check and 2 for bad usage.
@@ -834,6 +835,7 @@ if __name__ == "__main__":  # `python -m cli.main`: run the module as imported, 
 
     imported(prog_name="mulu")
 else:
+    import cli.credentials  # noqa: E402,F401 - adds `mulu system` and `mulu credential` to app
     from cli.projects import project_app, review_app  # noqa: E402 - they use the helpers above
 
     app.add_typer(project_app, name="project")

@@ -612,6 +612,9 @@ PINNED: dict[str, object] = {
     "catalog.publish": DEPTS, "catalog.approve_note": {"review_authority"},
     "calendar.set_year": GOV,
     "validators.update": GOV,
+    "system.register": DEPTS, "system.apply_exemption": DEPTS, "system.submit_credential": DEPTS,
+    "system.decide_exemption": {"review_authority"}, "system.set_custodian_key": {"review_authority"},
+    "system.record_access": {"review_authority"},
 }
 """The policy of every method as written by hand: a change of policy must change this table.
 

@@ -18,7 +18,8 @@ and :func:`test_a_wrong_registry_is_caught` shows each check failing on a wrong 
 A refusal names an article when the article states its rule: the four bodies decide jointly
 (000:第五条), 编办 approves duty items (000:第五条(二)), a department's catalog is its own,
 has the guide's codes and says what the articles ask, and a note is the consent for a
-department's entry (000:第九条, 002:第六、九、十六条). ``NO_ARTICLE`` is on purpose where
+department's entry (000:第九条, 002:第六、九、十六条), a department's systems, their 入云 and
+their escrowed accounts are the acceptance preconditions (000:第十四条 and its items). ``NO_ARTICLE`` is on purpose where
 no article states the rule: the chain's own machinery (keys, the build, parameter and
 method names, the calendar's data, a contract fault), a call that would change nothing,
 and a call naming a proposal, member or related resource that is not there.
@@ -70,6 +71,12 @@ T_VOTES = T_GOV + "test_votes_count_once_and_only_from_approvers"
 T_VALIDATORS = "tests/test_validator_sets.py::"
 T_PROJECT = "tests/test_projects.py::"
 T_ACCEPT = "tests/test_project_acceptance.py::"
+
+SYSTEMS, CLOUD, ESCROW = "000:第十四条", "000:第十四条(一)", "000:第十四条(三)"
+T_SYSTEMS = "tests/test_systems.py::test_invalid_systems_refused_with_their_rule"
+T_EXEMPTIONS = "tests/test_systems.py::test_invalid_exemptions_refused_with_their_rule"
+T_CREDENTIALS = "tests/test_credentials.py::test_invalid_credentials_refused_with_their_rule"
+T_CUSTODIAN = "tests/test_credentials.py::test_custodian_key_set_rotated_and_refused"
 
 CODES: dict[str, tuple[Article, str]] = {
     # validators: the set that certifies blocks is the chain's machinery, changed by governance — no article
@@ -129,6 +136,30 @@ CODES: dict[str, tuple[Article, str]] = {
     "CATALOG_NAME_CONFUSABLE": ("000:第七条", T_CATALOG + "test_invalid_names_mixing_scripts_refused"),
     "CATALOG_RELATED_UNKNOWN": (NO_ARTICLE, T_ENTRIES),
     "CATALOG_UNCHANGED": (NO_ARTICLE, T_CATALOG + "test_invalid_codes_taken_and_unchanged_versions"),
+    # systems: a department registers its own systems, of its own projects (000:第十四条); 入云 or an
+    # exemption 经信局 approved (000:第十四条(一)); accounts escrowed sealed to the custodian's current
+    # key (000:第十四条(三)); a system or credential that is not there, a call changing nothing: no article
+    "SYSTEM_CODE_TAKEN": (SYSTEMS, T_SYSTEMS),
+    "SYSTEM_PROJECT_UNKNOWN": (SYSTEMS, T_SYSTEMS),
+    "SYSTEM_PROJECT_NOT_OWN": (SYSTEMS, T_SYSTEMS),
+    "SYSTEM_PROJECT_FULL": (SYSTEMS, T_SYSTEMS),
+    "SYSTEM_UNCHANGED": (NO_ARTICLE, T_SYSTEMS),
+    "SYSTEM_NOT_OWN": (SYSTEMS, T_EXEMPTIONS),
+    "SYSTEM_UNKNOWN": (NO_ARTICLE, T_EXEMPTIONS),
+    "EXEMPTION_NOT_NEEDED": (CLOUD, T_EXEMPTIONS),
+    "EXEMPTION_PENDING": (CLOUD, T_EXEMPTIONS),
+    "EXEMPTION_APPROVED": (CLOUD, T_EXEMPTIONS),
+    "EXEMPTION_NOT_PENDING": (CLOUD, T_EXEMPTIONS),
+    "EXEMPTION_UNKNOWN": (NO_ARTICLE, T_EXEMPTIONS),
+    "CUSTODIAN_KEY_INVALID": (ESCROW, T_CUSTODIAN),
+    "CUSTODIAN_KEY_UNCHANGED": (NO_ARTICLE, T_CUSTODIAN),
+    "CUSTODIAN_KEY_MISSING": (ESCROW, T_CREDENTIALS),
+    "CREDENTIAL_ENVELOPE_MALFORMED": (ESCROW, T_CREDENTIALS),
+    "CREDENTIAL_SCHEME_MISMATCH": (ESCROW, T_CREDENTIALS),
+    "CREDENTIAL_RECIPIENT_NOT_CURRENT": (ESCROW, T_CREDENTIALS),
+    "CREDENTIAL_ENVELOPE_SIZE": (ESCROW, T_CREDENTIALS),
+    "CREDENTIAL_ENVELOPE_REUSED": (ESCROW, T_CREDENTIALS),
+    "CREDENTIAL_UNKNOWN": (NO_ARTICLE, "tests/test_credentials.py::test_every_opening_is_recorded"),
     # calendar: its data is the chain's machinery; a deadline names its caller's article
     "CALENDAR_INVALID": (NO_ARTICLE, T_WORKDAYS + "test_invalid_set_year"),
     "CALENDAR_YEAR_PAST": (NO_ARTICLE, T_WORKDAYS + "test_invalid_set_year_for_a_past_year"),
