@@ -7,6 +7,7 @@ collected as a row for the table the CLI prints.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -136,11 +137,107 @@ class Scenario:
         self.call("市市场监管局", "上链 不予共享但无依据的目录", "catalog", "publish",
                   catalog_entry(m, "303001/000002", "企业经营异常名录内部研判信息", ("统一社会信用代码", "研判结论"),
                                 revision, share_type="not_shared", share_condition=""))
-        self.anchor("经信局", "上链 技术评审意见", f"review/2026-{revision:04d}", "智慧教育平台项目技术评审意见",
-                    "review_opinion", f"评审意见 {revision}：同意进入在审")
+        self._project(revision)
         self._forged()
         self._other_profile()
         return self.steps
+
+    def _project(self, revision: int) -> None:
+        """One project from 储备 to 运维 (001:第六条): its 申报 catalog, review, investment, construction,
+        the 拟验收 catalog, a system, 确权 and 对接 — and an acceptance refused because the system's
+        administrator credential is not escrowed (上链, 000:第十四条(三)), then sealed, then passed."""
+        edu = by_short("市教委")
+        pid = f"2026-110000-65-01-{revision:06d}"
+        code, system = f"301002/{revision:06d}", f"edu-eval-{revision}"
+        items = ("学生姓名", "学籍号", "综合素质评价等级")
+        line = {"line_id": "L1", "name": "学生综合素质评价信息", "resource_code": code,
+                "data_items": [{"name": n, "data_type": "C", "length": "64"} for n in items],
+                "update_cycle": "monthly", "share_type": "conditional", "open_to_public": False,
+                "duty_items": [DUTIES["市教委"]["item_id"]], "source": "new"}
+
+        def doc(short: str, doc_id: str, title: str, kind: str = "other") -> str:
+            self.anchor(short, f"上链 {title}", f"{doc_id}/{pid}", f"{title}（{pid}）", kind, f"{title} {pid}")
+            return f"{doc_id}/{pid}"
+
+        def project(short: str, action: str, method: str, **args: object) -> Step:
+            return self.call(short, action, "project", method, {"project_id": pid, **args})
+
+        project("市教委", "入库 智慧教育评价平台 (储备)", "register", name="智慧教育评价平台", investment=12_000_000,
+                summary="建设学生综合素质评价平台", doc_id=doc("市教委", "apply", "项目申报书"))
+        project("市教委", "报送 申报项目数据目录", "file_catalog", stage="declared", lines=[line])
+        project("经信局", "受理技术评审 (在审)", "accept_for_review", doc_id=doc("经信局", "accept", "技术评审受理通知"))
+        project("经信局", "出具技术评审意见 (申报目录锁定)", "grant_opinion",
+                doc_id=doc("经信局", "opinion", "技术评审意见", "review_opinion"))
+        project("市财政局", "批复投资 (待建)", "approve_investment", investment=11_500_000, construction_months=12,
+                doc_id=doc("市财政局", "invest", "投资批复"))
+        project("市教委", "启动建设 (在建)", "start_construction", doc_id=doc("市教委", "contract", "采购合同"))
+        now = self.client.status()["tip_time"] // 1000 + 8 * 3600  # the block's China date
+        month = time.gmtime(now).tm_mon
+        project("市教委", "报告季度进展", "report_progress", period=f"{time.gmtime(now).tm_year}Q{(month - 1) // 3 + 1}",
+                progress="完成需求分析和总体设计")
+        self.call("市教委", "上链 数据目录 学生综合素质评价信息", "catalog", "publish",
+                  catalog_entry(edu, code, "学生综合素质评价信息", items, revision, update_cycle="monthly",
+                                share_condition="用于教育管理相关业务"))
+        project("市教委", "编制 拟验收项目数据目录", "file_catalog", stage="pre_acceptance", lines=[line])
+        self.call("市教委", "登记信息系统 (政务云)", "system", "register",
+                  {"code": system, "name": "智慧教育评价系统", "project": pid, "deployment": "gov_cloud",
+                   "protection_level": 3})
+        self.call("市委编办", "确权", "project", "confirm_ownership", {"resource_code": code})
+        self.call("市教委", "承诺按目录共享", "project", "commit_sharing", {"resource_code": code})
+        project("市教委", "对接 三京、七通一平", "record_integration", infrastructures=["三京", "七通一平"],
+                doc_id=doc("市教委", "integration", "共性基础设施对接报告"))
+        custodian = self._custodian()
+        acceptance = doc("经信局", "acceptance", "竣工验收意见", "acceptance_opinion")
+        self._accept(pid, acceptance)
+        self._credential(system, custodian)
+        self._accept(pid, acceptance)
+        project("市教委", "申请投入使用", "apply_commissioning", doc_id=doc("市教委", "use", "投入使用申请"))
+        project("经信局", "投入使用评审 (运维)", "commission", doc_id=doc("经信局", "use-review", "投入使用评审意见"))
+
+    def _custodian(self):
+        """The custodian's (经信局's) encryption key: kept in the demo home, registered on chain once."""
+        from chain.envelope import generate_custodian_key, load_custodian_key
+
+        path = self.home.path / "custodian.pem"
+        if path.exists():
+            key = load_custodian_key(path.read_bytes())
+        else:
+            key = generate_custodian_key(self.profile.name)
+            path.write_bytes(key.to_pem())
+        try:
+            current = self.client.get("/v1/credentials/custodian")["key_id"]
+        except ApiError:
+            current = None
+        if current != key.key_id:
+            self.call("经信局", "登记托管加密公钥", "system", "set_custodian_key", {"public_key": key.public_key})
+        return key
+
+    def _credential(self, system: str, custodian) -> None:
+        """The department seals the system's administrator account to the custodian's key, locally."""
+        import secrets
+
+        from chain.envelope import scheme_for, seal
+        from contracts.system import escrow
+
+        password, salt = secrets.token_urlsafe(16).encode(), secrets.token_bytes(escrow.SALT_SIZE)
+        sealed = seal(custodian.public_key, escrow.plaintext("admin", password, salt), escrow.context(system),
+                      scheme=scheme_for(self.profile.name))
+        self.call("市教委", "用户名和密码纳管 (数字信封)", "system", "submit_credential",
+                  {"code": system, "envelope": sealed.to_bytes(),
+                   "commitment": escrow.commitment(self.profile, "admin", password, salt)})
+
+    def _accept(self, pid: str, doc_id: str) -> None:
+        """竣工验收: the step's code says which conditions failed, when acceptance is refused."""
+        step = self.call("经信局", "竣工验收", "project", "accept", {"project_id": pid, "doc_id": doc_id})
+        if step.outcome == "committed":
+            decision = self.route(by_short("经信局")).get(f"/v1/projects/{pid}/acceptance")
+            if decision["outcome"] != "passed":
+                self.steps[-1] = Step(step.actor, "竣工验收 不通过: " + "、".join(
+                    c["title"] for c in _conditions(decision)), step.outcome, "ACCEPTANCE_REFUSED", step.height,
+                                      step.tx_id)
+            else:
+                self.steps[-1] = Step(step.actor, "竣工验收 通过 (已验收目录归档)", step.outcome, "", step.height,
+                                      step.tx_id)
 
     def _forged(self) -> None:
         """A transaction from a body the genesis does not name never enters a block."""
@@ -159,6 +256,14 @@ class Scenario:
                      method="put", args={"doc_id": "x", "title": f"以 {other.name} 签名", "kind": "other",
                                          "digest": bytes(32)})
         self._record("市教委", f"以 {other.name} 密钥签名", lambda: self.client.submit(tx.to_bytes(), wait=True))
+
+
+def _conditions(decision: dict) -> list[dict]:
+    """The failed conditions of an acceptance decision, with their Chinese titles."""
+    from contracts.project.acceptance import CONDITIONS
+
+    titles = {name: title for name, title, _ in CONDITIONS}
+    return [{"name": c["name"], "title": titles[c["name"]]} for c in decision["conditions"] if not c["met"]]
 
 
 def run_scenario(home: Home, client: Client, route: Callable[[SampleMember], Client] | None = None) -> list[Step]:

@@ -304,6 +304,7 @@ def demo(home: Optional[Path] = typer.Option(None, "--home", help="demo-home (on
         steps = run_scenario(h, client)
         _print_steps(steps)
         _print_overlaps(client)
+        _print_review(client)
         _print_demo_members(h)
         status = client.status()
         console.print(f"chain [bold]{status['chain_id']}[/] height {status['height']}, "
@@ -357,6 +358,7 @@ def _demo_network(home: Path, nodes: int, base_port: int, exit_after: bool) -> N
         _print_steps(steps)
         client = network.clients[0]
         _print_overlaps(client)
+        _print_review(client)
         for i, c in enumerate(network.clients):
             s = c.status()
             console.print(f"node{i} ({plan.operator(i).short}): height {s['height']}, certified {s['certified']}, "
@@ -371,6 +373,21 @@ def _print_steps(steps) -> None:
                 ("#", "主体 member", "操作 action", "结果 outcome", "代码 code", "区块 block", "tx id"),
                 [(i, s.actor, s.action, labels.get(s.outcome, s.outcome), s.code, s.height, s.tx_id[:16])
                  for i, s in enumerate(steps, 1)])
+
+
+def _print_review(client: Client) -> None:
+    """The review service's verdict on the demo's latest project, with how much evidence backs it."""
+    from cli.projects import _print_verdict
+    from node.samples import by_short
+
+    projects = client.get("/v1/projects", department=by_short("市教委").uscc, limit=1000)["projects"]
+    if not projects:
+        return
+    pid = projects[-1]["project_id"]
+    bundle = client.get(f"/v1/review/projects/{pid}/acceptance")
+    _print_verdict(pid, bundle["height"], bundle["verdict"]["conditions"], bundle["verdict"]["passed"])
+    console.print(f"evidence: {len(bundle['records'])} state proofs, {len(bundle['transactions'])} inclusion proofs "
+                  f"— save with `mulu review check {pid} --out evidence.json`, re-check with --offline")
 
 
 def _print_demo_members(home: Home) -> None:

@@ -615,6 +615,15 @@ PINNED: dict[str, object] = {
     "system.register": DEPTS, "system.apply_exemption": DEPTS, "system.submit_credential": DEPTS,
     "system.decide_exemption": {"review_authority"}, "system.set_custodian_key": {"review_authority"},
     "system.record_access": {"review_authority"},
+    "project.register": DEPTS, "project.report_progress": DEPTS, "project.start_construction": DEPTS,
+    "project.request_change": DEPTS, "project.file_catalog": DEPTS, "project.request_catalog_change": DEPTS,
+    "project.archive_catalog": DEPTS, "project.commit_sharing": DEPTS, "project.record_integration": DEPTS,
+    "project.apply_commissioning": DEPTS, "project.terminate": DEPTS | {"review_authority"},
+    "project.accept_for_review": {"review_authority"}, "project.grant_opinion": {"review_authority"},
+    "project.extend_opinion": {"review_authority"}, "project.decide_change": {"review_authority"},
+    "project.decide_catalog_change": {"review_authority"}, "project.accept": {"review_authority"},
+    "project.commission": {"review_authority"}, "project.approve_investment": {"finance_authority"},
+    "project.confirm_ownership": {"duty_authority"},
 }
 """The policy of every method as written by hand: a change of policy must change this table.
 
