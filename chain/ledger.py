@@ -102,6 +102,11 @@ class Ledger:
         self.history = merkle.HistoryTree(self.profile.hash, self._history_node, height + 1)
         self.params: dict[str, int] = self.state.get(PARAMS_KEY)
         self._sets: list[tuple[int, tuple[Validator, ...]]] = []
+        self._set_keys: dict[int, str] = {}
+        """The state key of each set's record, by effective height."""
+        self._set_changes: dict[int, dict[str, Any]] = {}
+        """The proof of each set change already built, by effective height (a certified block's state never
+        changes, so neither does its proof)."""
         self._load_sets()
 
     def _tip_certified(self, height: int) -> bool:
@@ -254,21 +259,19 @@ class Ledger:
         check_commit(self.genesis, header, commit, self.validators_at(header.height))
 
     def validators_at(self, height: int) -> tuple[Validator, ...]:
-        """The validator set in force at block ``height``: the newest set whose effective height is not
-        after it (a set is written two blocks before it takes effect, so state at the tip has it)."""
-        found = self.genesis.validators
-        for effective, validators in self._sets:
-            if effective > height:
-                break
-            found = validators
-        return found
+        """The validator set in force at block ``height`` (a set is written two blocks before it takes
+        effect, so state at the tip has it)."""
+        return set_in_force([(0, self.genesis.validators), *self._sets], height)
 
     def known_validators(self) -> list[Validator]:
         """Every validator of every set the chain has had or scheduled (genesis's first)."""
         return [v for _, vs in [(0, self.genesis.validators), *self._sets] for v in vs]
 
     def _load_sets(self) -> None:
-        self._sets = self.machine.validator_sets(self.state)
+        listing = _Listing(self.state)
+        self._sets = self.machine.validator_sets(listing)
+        self._set_keys = {effective: key for key, value in listing.listed.items()
+                          for effective, _ in self.machine.scheduled_sets({key: value})}
 
     def append(self, candidate: Candidate, commit: Commit | None, certify: Commit | None = None) -> Block:
         """Append an executed block, in one atomic write, with its commit, or without it when the
@@ -386,11 +389,28 @@ class Ledger:
             "tx_path": merkle.inclusion_proof(h, tx_leaves, index),
             "result_path": merkle.inclusion_proof(h, result_leaves, index),
             "header": block.header.to_plain(), "commit": _certificate(block).to_plain(),
+            "set_changes": self.set_changes(block.height),
         }
 
     def _committed_header(self, height: int) -> dict[str, Any]:
         block = self.block(height)
         return {"header": block.header.to_plain(), "commit": _certificate(block).to_plain()}
+
+    def set_changes(self, height: int) -> list[dict[str, Any]]:
+        """How a verifier holding only the genesis comes to trust the validator set in force at
+        ``height``: each set that took effect by then (genesis's excluded), oldest first, as a state
+        proof of its record under the header of the block that wrote it, which the set before it
+        certified. Empty while the genesis set is in force. (:func:`chain.proofs.verify` walks them.)"""
+        changes = []
+        for effective, _ in self._sets:
+            if 0 < effective <= height:
+                if effective not in self._set_changes:
+                    key = self._set_keys[effective]
+                    written = self.state.history(key, limit=1)[0].height
+                    self._set_changes[effective] = {**self._state_path(key, written),
+                                                    **self._committed_header(written)}
+                changes.append(self._set_changes[effective])
+        return changes
 
     def block_proof(self, height: int, at: int | None = None) -> dict[str, Any]:
         """Block ``height``'s hash with an inclusion path to the history root of block ``at``.
@@ -405,7 +425,8 @@ class Ledger:
             raise BadRequest("a block proof needs 0 <= height < at <= tip", height=height, at=at,
                              tip=self.tip.height)
         return {"height": height, "at": at, "block_hash": self.block_hash(height),
-                "path": self.history.inclusion_proof(height, at), **self._committed_header(at)}
+                "path": self.history.inclusion_proof(height, at), **self._committed_header(at),
+                "set_changes": self.set_changes(at)}
 
     def consistency_proof(self, old: int, new: int | None = None) -> dict[str, Any]:
         """A proof that block ``new``'s history extends block ``old``'s (RFC 9162 consistency)."""
@@ -419,13 +440,21 @@ class Ledger:
         old_header = self._committed_header(old)
         return {"old": old, "new": new, "path": self.history.consistency_proof(old, new),
                 "old_header": old_header["header"], "old_commit": old_header["commit"],
-                **self._committed_header(new)}
+                **self._committed_header(new), "set_changes": self.set_changes(new)}
 
     def state_proof(self, key: str, height: int | None = None) -> dict[str, Any]:
-        """A record's version at ``height`` (default: tip) with a state-tree proof."""
-        height = self.tip.height if height is None else height
+        """A record's version at ``height`` (default: the last certified block) with a state-tree proof
+        under that block's committed header (none at height 0, whose state the genesis file defines)."""
+        height = self.certified if height is None else height
         if not 0 <= height <= self.tip.height:
             raise NotFound(f"no state at height {height}", code="BLOCK_NOT_FOUND", height=height)
+        proof = self._state_path(key, height)
+        if height == 0:
+            return proof
+        return {**proof, **self._committed_header(height), "set_changes": self.set_changes(height)}
+
+    def _state_path(self, key: str, height: int) -> dict[str, Any]:
+        """``key``'s version at ``height`` (or None) with its path to that height's state root."""
         version = self.state.version(key, height)
         proof = self._tree.prove(height, self.profile.hash(check_key(key)))
         return {"key": key, "height": height, "record": None if version is None else version.raw,
@@ -434,6 +463,34 @@ class Ledger:
     def close(self) -> None:
         self.signatures.close()
         self.store.close()
+
+
+class _Listing:
+    """A state reader that keeps the records listed through it: reading the validator sets through
+    one, the ledger learns the keys of their records, which the machine's layout spells, not the ledger."""
+
+    def __init__(self, reader: StateReader) -> None:
+        self.reader = reader
+        self.listed: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any:
+        return self.reader.get(key)
+
+    def keys(self, prefix: str, **kw: Any) -> Iterator[tuple[str, Any]]:
+        for key, value in self.reader.keys(prefix, **kw):
+            self.listed[key] = value
+            yield key, value
+
+
+def set_in_force(schedule: Sequence[tuple[int, tuple[Validator, ...]]], height: int) -> tuple[Validator, ...]:
+    """The validator set in force at block ``height`` from a schedule of ``(effective height, set)``
+    in order of effective height, the genesis set first: the newest set whose effective height is not after it."""
+    found = schedule[0][1]
+    for effective, validators in schedule:
+        if effective > height:
+            break
+        found = validators
+    return found
 
 
 def _certificate(block: Block) -> Commit:

@@ -836,12 +836,14 @@ def _unb64(value: Any) -> Any:
 @proof_app.command("verify")
 def proof_verify(genesis: Path = typer.Option(..., "--genesis"),
                  proof: Path = typer.Option(..., "--proof", help="A proof JSON from the API or `mulu query`.")) -> None:
-    """Check a transaction, state, block or consistency proof offline against the genesis validators."""
+    """Check a transaction, state, block or consistency proof offline against the genesis validators
+    (and the validator set changes the proof carries, each certified by the set before it)."""
     from chain import proofs
+    from contracts.registry import Registry
 
     with reading():
         try:
-            checked = proofs.verify(Genesis.load(str(genesis)), _unb64(json.loads(proof.read_text())))
+            checked = proofs.verify(Genesis.load(str(genesis)), _unb64(json.loads(proof.read_text())), Registry())
         except ValueError as exc:
             fail(MuluError(f"the proof file is not JSON: {exc}", code="PROOF_INVALID"))
     show({"ok": True, **checked})

@@ -270,7 +270,8 @@ def test_a_node_whose_state_disagrees_stops_and_says_so(tmp_path):
 def test_governance_makes_the_follower_a_validator(tmp_path):
     """Four validators and a follower; governance adds the follower (its mulu key and its CometBFT
     consensus key): CometBFT applies the update two blocks after the decision, and from then on the
-    follower's mulu signature is in the certificates, beside the four others."""
+    follower's mulu signature is in the certificates, beside the four others; a proof of such a block
+    carries the change and verifies offline."""
     import base64
     import json
 
@@ -316,3 +317,12 @@ def test_governance_makes_the_follower_a_validator(tmp_path):
             wait_until(lambda: committed_everywhere(net, ids), timeout=60, what="a block after the change")
             nonce += 1
         assert len(net.tips()) == 1
+
+        # a proof of a block the five certify carries the change, and checks offline from the genesis file
+        ids = submit(net.nodes[1], anchors(net, DEPARTMENTS[1], nonce, 1))
+        wait_until(lambda: committed_everywhere(net, ids), timeout=60, what="a block of the five")
+        proof = tmp_path / "proof.json"
+        proof.write_text(json.dumps(client.tx_proof(ids[0])))
+        assert [c["height"] for c in json.loads(proof.read_text())["set_changes"]] == [decided]
+        checked = run_mulu("proof", "verify", "--genesis", net.homes[0].genesis_file, "--proof", proof)
+        assert checked.returncode == 0 and '"ok": true' in checked.stdout, checked.stdout + checked.stderr

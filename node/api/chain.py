@@ -74,15 +74,9 @@ def get_history(node: NodeDep, key: str = STATE_KEY, start: int = Query(0, ge=0,
 
 @router.get("/state/proof", response_model=ProofPublic, tags=["proofs"])
 def get_state_proof(node: NodeDep, key: str = STATE_KEY, height: int | None = Query(None, ge=0, le=MAX_INT)) -> Any:
-    """A record's version with a state-tree proof against the block header at ``height``."""
-    ledger = node.ledger
-    proof = ledger.state_proof(key, height)
-    out: dict[str, Any] = {"type": "state", **{k: proof_value(v) for k, v in proof.items()}}
-    if proof["height"] >= 1:
-        block = ledger.block(proof["height"])
-        out["header"] = proof_value(block.header.to_plain())
-        out["commit"] = proof_value(block.commit.to_plain())
-    return out
+    """A record's version with a state-tree proof against the block header at ``height`` (default: the
+    last certified block)."""
+    return {"type": "state", **proof_value(node.ledger.state_proof(key, height))}
 
 
 @router.get("/contracts", response_model=ContractsPublic, tags=["chain"])

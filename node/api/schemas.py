@@ -97,8 +97,23 @@ class TxPublic(Open):
     result: dict[str, Any]
 
 
+class SetChangePublic(BaseModel):
+    """A validator set change: the new set's record with a state proof under a header the set before it
+    certified (bytes as ``{"b64": …}``)."""
+
+    key: str = Field(description="the set's record (contracts/validators/keys.py), named by its effective height")
+    height: int = Field(description="the block under whose state root the record is proven")
+    record: Any = Field(description="the record's version bytes")
+    proof: Any = Field(description="the state-tree path from the record to the header's state root")
+    header: Any = Field(description="block `height`'s header")
+    commit: Any = Field(description="its commit, by the validators in force at `height`")
+
+
 class ProofPublic(Open):
     type: str = Field(description="tx, state, block or consistency; check it with `mulu proof verify`")
+    set_changes: list[SetChangePublic] = Field(
+        default_factory=list, description="the validator set changes from the genesis set to the set that "
+                                          "certified the proof's header, oldest first (empty: the genesis set)")
 
 
 class VersionPublic(BaseModel):
