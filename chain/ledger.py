@@ -407,7 +407,7 @@ class Ledger:
                 if effective not in self._set_changes:
                     key = self._set_keys[effective]
                     written = self.state.history(key, limit=1)[0].height
-                    self._set_changes[effective] = {**self._state_path(key, written),
+                    self._set_changes[effective] = {**self.state_path(key, written),
                                                     **self._committed_header(written)}
                 changes.append(self._set_changes[effective])
         return changes
@@ -448,12 +448,12 @@ class Ledger:
         height = self.certified if height is None else height
         if not 0 <= height <= self.tip.height:
             raise NotFound(f"no state at height {height}", code="BLOCK_NOT_FOUND", height=height)
-        proof = self._state_path(key, height)
+        proof = self.state_path(key, height)
         if height == 0:
             return proof
         return {**proof, **self._committed_header(height), "set_changes": self.set_changes(height)}
 
-    def _state_path(self, key: str, height: int) -> dict[str, Any]:
+    def state_path(self, key: str, height: int) -> dict[str, Any]:
         """``key``'s version at ``height`` (or None) with its path to that height's state root."""
         version = self.state.version(key, height)
         proof = self._tree.prove(height, self.profile.hash(check_key(key)))

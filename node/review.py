@@ -30,6 +30,7 @@ from chain.block import split_stored
 from chain.genesis import Genesis
 from chain.ledger import Ledger
 from contracts.project.acceptance import verdict
+from contracts.registry import Registry
 from contracts.project.keys import project_key
 
 EVIDENCE_FORMAT = "mulu/acceptance-evidence/v1"
@@ -81,14 +82,15 @@ def evidence(ledger: Ledger, project_id: str, height: int | None = None) -> dict
     records = []
     writers: dict[bytes, None] = {}
     for key in _keys(found):
-        proof = ledger.state_proof(key, height)
+        proof = ledger.state_path(key, height)
         records.append({"key": key, "record": proof["record"], "proof": proof["proof"]})
         value = view.get(key)
         tx_id = value.get("tx_id") if isinstance(value, dict) else None
         if isinstance(tx_id, bytes):
             writers[tx_id] = None
     return {"format": EVIDENCE_FORMAT, "chain_id": ledger.genesis.chain_id, "project_id": project_id,
-            "height": height, "verdict": found, **ledger._committed_header(height), "records": records,
+            "height": height, "verdict": found, **ledger._committed_header(height),
+            "set_changes": ledger.set_changes(height), "records": records,
             "transactions": tx_proofs(ledger, list(writers))}
 
 
@@ -105,7 +107,8 @@ def tx_proofs(ledger: Ledger, tx_ids: list[bytes]) -> list[dict[str, Any]]:
         if parts.commit is None:
             raise NotFound(f"block {height} is decided but not yet certified", code="BLOCK_NOT_CERTIFIED",
                            height=height)
-        committed = {"header": parts.header.to_plain(), "commit": parts.commit.to_plain()}
+        committed = {"header": parts.header.to_plain(), "commit": parts.commit.to_plain(),
+                     "set_changes": ledger.set_changes(height)}
         indices = [index for _, index in by_block[height]]
         tx_paths = merkle.inclusion_proofs(h, [merkle.leaf_hash(h, tx) for tx in parts.txs], indices)
         result_paths = merkle.inclusion_proofs(h, [merkle.leaf_hash(h, r) for r in parts.results], indices)
@@ -131,12 +134,14 @@ def check(genesis: Genesis, bundle: dict[str, Any]) -> dict[str, Any]:
     try:
         project_id, height, given = bundle["project_id"], bundle["height"], bundle["verdict"]
         header, commit, records = bundle["header"], bundle["commit"], bundle["records"]
+        set_changes = bundle.get("set_changes", [])
         transactions, stated = bundle["transactions"], given["conditions"]
     except (KeyError, TypeError) as exc:
         raise ProofInvalid(f"not an acceptance evidence bundle: lacks {exc}", code="EVIDENCE_INVALID") from None
     if bundle.get("format") != EVIDENCE_FORMAT:
         raise ProofInvalid(f"not an acceptance evidence bundle of format {EVIDENCE_FORMAT}",
                            code="EVIDENCE_INVALID", format=bundle.get("format"))
+    machine = Registry()  # reads the validator sets the proofs' set changes carry
     values: dict[str, Any] = {}
     broken: dict[str, str] = {}
     errors: list[str] = []
@@ -147,7 +152,8 @@ def check(genesis: Genesis, bundle: dict[str, Any]) -> dict[str, Any]:
             continue
         try:
             checked = proofs.verify_state(genesis, {"key": key, "height": height, "record": item.get("record"),
-                                                    "proof": item.get("proof"), "header": header, "commit": commit})
+                                                    "proof": item.get("proof"), "header": header, "commit": commit,
+                                                    "set_changes": set_changes}, machine)
             values[key] = checked["value"]
         except MuluError as exc:
             broken[key] = exc.message
@@ -155,7 +161,7 @@ def check(genesis: Genesis, bundle: dict[str, Any]) -> dict[str, Any]:
     writers: dict[bytes, dict[str, Any]] = {}
     for i, tx in enumerate(transactions):
         try:
-            checked = proofs.verify_tx(genesis, tx)
+            checked = proofs.verify_tx(genesis, tx, machine)
         except MuluError as exc:
             errors.append(f"transactions[{i}]: {exc.message}")
             continue

@@ -20,7 +20,7 @@ from contracts.project.catalogs import STAGES
 from contracts.project.keys import PROJECT_ID
 from node import review
 from node.api.common import MAX_INT, NodeDep, answer, proof_value
-from node.api.schemas import Open
+from node.api.schemas import Open, SetChangePublic
 
 router = APIRouter(prefix="/v1")
 LIMIT = Query(100, ge=1, le=1000)
@@ -136,6 +136,8 @@ class ReviewPublic(BaseModel):
     verdict: VerdictPublic
     header: list[Any] = Field(description="the block header at ``height`` (its plain form, as in proofs)")
     commit: list[Any] = Field(description="its commit certificate: the validators' signatures")
+    set_changes: list[SetChangePublic] = Field(description="the validator-set changes from the genesis set to the "
+                                                           "one that signed ``commit`` (empty while genesis's)")
     records: list[dict[str, Any]]
     transactions: list[dict[str, Any]]
 
