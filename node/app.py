@@ -339,7 +339,7 @@ class Application:
             raise BlockInvalid(f"the certificate is for height {commit.height}, the tip is {self.ledger.tip.height}",
                                field="certificate.height", height=commit.height)
         if commit.block_hash != self.ledger.tip.hash:
-            check_signatures(self.genesis, commit)  # a forged one is a bad proposal, nothing more
+            check_signatures(self.genesis, commit, self.ledger.validators_at(commit.height))  # forged: a bad proposal
             raise StateDiverged(f"the validators certified block {commit.height} as {commit.block_hash.hex()}, "
                                 f"but this node executed it as {self.ledger.tip.hash.hex()}: its state disagrees "
                                 f"with the chain's and it stops (restore its store from a backup or an export)",

@@ -20,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chain import proofs
-from chain.errors import MuluError
+from chain.block import Commit, CommitSig, vote_bytes
+from chain.errors import MuluError, StateDiverged
 from cli.main import _unb64
 from contracts.registry import Registry
 from node.api import create_app
@@ -65,7 +66,7 @@ def chain(tmp_path_factory):
     d.run_height([])  # certifies the block before
     ledger = peers[0].app.ledger
     assert [len(ledger.validators_at(h)) for h in (e1 - 1, e1, e2 - 1, e2)] == [4, 5, 5, 4]
-    yield SimpleNamespace(genesis=genesis, ledger=ledger, e1=e1, e2=e2, last=ledger.certified)
+    yield SimpleNamespace(genesis=genesis, ledger=ledger, e1=e1, e2=e2, last=ledger.certified, peers=peers)
     for p in peers:
         p.app.ledger.close()
 
@@ -289,3 +290,19 @@ def test_api_and_cli_carry_the_changes(chain, tmp_path):
         saved.write_text(json.dumps(answer.json()))
         assert mulu_json("proof", "verify", "--genesis", genesis, "--proof", saved)["ok"] is True
     assert proof_value(c.ledger.set_changes(c.last)) == answers["tx"].json()["set_changes"]
+
+
+def test_a_changed_set_certifying_another_block_means_this_node_diverged(chain):
+    """After the set changed, a certificate of another block at this node's tip, validly signed by the set
+    in force (node4 in it, node1 gone), says this node's state disagrees: STATE_DIVERGED, not a forged
+    proposal (the signatures are checked against the set in force, not genesis's)."""
+    app = chain.peers[0].app
+    tip = app.ledger.tip
+    other = bytes(32)
+    message = vote_bytes(chain.genesis.chain_id, tip.height, 0, other)
+    signers = {p.app.validator[0]: p.app.validator[1] for p in chain.peers if p.app.validator is not None}
+    in_force = app.ledger.validators_at(tip.height)
+    assert "node4" in {v.name for v in in_force} and "node1" not in {v.name for v in in_force}
+    commit = Commit(tip.height, 0, other, tuple(CommitSig(v.name, signers[v.name].sign(message)) for v in in_force))
+    with pytest.raises(StateDiverged):
+        app._check_certificate(commit)
