@@ -75,7 +75,7 @@ def bad_inputs(tmp_path: Path, case: str) -> dict[str, Path]:
 FILE_OPTIONS = {"file", "genesis", "archive", "proof", "to", "secret", "envelope"}
 TEXT = {"sender": "11110000MB000201XX", "args": "{}", "contract": "catalog", "method": "publish", "reason": "x",
         "api": "127.0.0.1:99999"}
-NUMBERS = {"height", "old", "new", "from_version", "to_version"}
+NUMBERS = {"height", "old", "new", "from_version", "to_version", "protection_level"}
 
 
 def argv(path: tuple[str, ...], command: Any, paths: dict[str, Path]) -> list[str]:
