@@ -142,17 +142,23 @@ def inclusion_proof(h: Hash, leaf_hashes: Sequence[bytes], index: int) -> list[b
     return [root(h, leaf_hashes[b:e]) for b, e in inclusion_spans(index, len(leaf_hashes))]
 
 
-def inclusion_proofs(h: Hash, leaf_hashes: Sequence[bytes], indices: Sequence[int]) -> list[list[bytes]]:
-    """The inclusion proofs of several leaves of one tree, each inner node hashed at most once.
-
-    The perfect subtrees are hashed level by level (fewer than ``n`` hashes for ``n`` leaves); a
-    proof's span is the right fold of the perfect subtrees it is made of (:func:`subtree_nodes`).
-    """
+def tree_levels(h: Hash, leaf_hashes: Sequence[bytes]) -> list[list[bytes]]:
+    """The perfect subtrees' roots of the tree of ``leaf_hashes``, level by level from the leaves
+    (fewer than ``n`` hashes for ``n`` leaves): everything an inclusion proof of any leaf needs."""
     levels = [list(leaf_hashes)]
     while len(levels[-1]) > 1:
         below = levels[-1]
         levels.append([h(b"\x01" + below[i] + below[i + 1]) for i in range(0, len(below) - 1, 2)])
-    size = len(leaf_hashes)
+    return levels
+
+
+def inclusion_proofs(h: Hash, leaf_hashes: Sequence[bytes], indices: Sequence[int],
+                     levels: list[list[bytes]] | None = None) -> list[list[bytes]]:
+    """The inclusion proofs of several leaves of one tree, each inner node hashed at most once; a
+    proof's span is the right fold of the perfect subtrees it is made of (:func:`subtree_nodes`).
+    ``levels`` are the tree's :func:`tree_levels`, if already known."""
+    levels = tree_levels(h, leaf_hashes) if levels is None else levels
+    size = len(levels[0])
     spans: dict[Span, bytes] = {}
 
     def span_root(begin: int, end: int) -> bytes:

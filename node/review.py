@@ -21,12 +21,14 @@ to verify is named, so an altered proof says which condition it touches.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from chain import merkle, proofs
 from chain.encoding import decode
 from chain.errors import MuluError, NotFound, ProofInvalid
 from chain.block import split_stored
+from chain.cache import BoundedMap
 from chain.genesis import Genesis
 from chain.ledger import Ledger
 from contracts.project.acceptance import verdict
@@ -94,6 +96,40 @@ def evidence(ledger: Ledger, project_id: str, height: int | None = None) -> dict
             "transactions": tx_proofs(ledger, list(writers))}
 
 
+@dataclass(frozen=True)
+class _Trees:
+    """A certified block's transactions and results as stored, and their trees' perfect subtrees."""
+
+    committed: dict[str, Any]
+    txs: tuple[bytes, ...]
+    results: tuple[bytes, ...]
+    tx_levels: list[list[bytes]]
+    result_levels: list[list[bytes]]
+
+
+TREE_MEMORY = 64
+"""How many blocks' trees the review service keeps: a certified block never changes, and the verdicts
+of one department's projects prove transactions of the same blocks again and again."""
+_TREE_CACHE: BoundedMap[tuple[bytes, int], _Trees] = BoundedMap(TREE_MEMORY)
+
+
+def _trees(ledger: Ledger, height: int) -> _Trees:
+    """Block ``height``'s trees, hashed once per block (keyed by its hash, so never another chain's)."""
+    key = (ledger.block_hash(height), height)
+    found = _TREE_CACHE.get(key)
+    if found is None:
+        h = ledger.profile.hash
+        parts = split_stored(ledger.raw_block(height))
+        if parts.commit is None:
+            raise NotFound(f"block {height} is decided but not yet certified", code="BLOCK_NOT_CERTIFIED",
+                           height=height)
+        found = _Trees({"header": parts.header.to_plain(), "commit": parts.commit.to_plain()}, parts.txs,
+                       parts.results, merkle.tree_levels(h, [merkle.leaf_hash(h, tx) for tx in parts.txs]),
+                       merkle.tree_levels(h, [merkle.leaf_hash(h, r) for r in parts.results]))
+        _TREE_CACHE.put(key, found)
+    return found
+
+
 def tx_proofs(ledger: Ledger, tx_ids: list[bytes]) -> list[dict[str, Any]]:
     """Inclusion proofs of ``tx_ids`` (as :meth:`Ledger.tx_proof`), each block's trees hashed once."""
     h = ledger.profile.hash
@@ -103,18 +139,14 @@ def tx_proofs(ledger: Ledger, tx_ids: list[bytes]) -> list[dict[str, Any]]:
         by_block.setdefault(height, []).append((tx_id, index))
     out = []
     for height in sorted(by_block):
-        parts = split_stored(ledger.raw_block(height))
-        if parts.commit is None:
-            raise NotFound(f"block {height} is decided but not yet certified", code="BLOCK_NOT_CERTIFIED",
-                           height=height)
-        committed = {"header": parts.header.to_plain(), "commit": parts.commit.to_plain(),
-                     "set_changes": ledger.set_changes(height)}
+        trees = _trees(ledger, height)
         indices = [index for _, index in by_block[height]]
-        tx_paths = merkle.inclusion_proofs(h, [merkle.leaf_hash(h, tx) for tx in parts.txs], indices)
-        result_paths = merkle.inclusion_proofs(h, [merkle.leaf_hash(h, r) for r in parts.results], indices)
+        tx_paths = merkle.inclusion_proofs(h, (), indices, trees.tx_levels)
+        result_paths = merkle.inclusion_proofs(h, (), indices, trees.result_levels)
+        committed = {**trees.committed, "set_changes": ledger.set_changes(height)}
         for index, tx_path, result_path in zip(indices, tx_paths, result_paths):
-            out.append({"type": "tx", "height": height, "index": index, "size": len(parts.txs),
-                        "tx": parts.txs[index], "result": parts.results[index],
+            out.append({"type": "tx", "height": height, "index": index, "size": len(trees.txs),
+                        "tx": trees.txs[index], "result": trees.results[index],
                         "tx_path": tx_path, "result_path": result_path, **committed})
     return out
 

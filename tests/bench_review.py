@@ -5,8 +5,11 @@ published entries, with five of its data items) is walked to acceptance on
 the catalog bench's node — 100,000 entries by default — with two systems,
 their escrowed credentials, 确权 and 对接. Then :func:`node.review.evidence`
 (the verdict at the certified tip, a state proof of every record it read and
-the writing transactions' inclusion proofs) is timed, and the evidence is
-re-checked offline once. Target: under 100 ms per verdict with evidence.
+the writing transactions' inclusion proofs) is timed — the first answer, with
+no block's trees in memory, against the target; then the same question again,
+as a review service answering it a second time (``again_ms``) — and the
+evidence is re-checked offline once. Target: under 100 ms per verdict with
+evidence, cold.
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ def measure(node: Node, tx: Callable[[str, str, str, dict], bytes], department: 
     _walk(node, tx, department, codes)
     ledger = node.ledger
     times = []
-    for _ in range(7):
+    for _ in range(7):  # the first with no block's trees in memory (cold), then as a service answers again
         start = time.perf_counter()
         bundle = review.evidence(ledger, PID)
         times.append(time.perf_counter() - start)
@@ -95,7 +98,8 @@ def measure(node: Node, tx: Callable[[str, str, str, dict], bytes], department: 
     offline = time.perf_counter() - start
     if not checked["verified"]:
         raise SystemExit(f"review bench: the evidence does not verify: {checked['errors'][:2]}")
-    median = statistics.median(times) * 1000
+    cold, warm = times[0] * 1000, statistics.median(times[1:]) * 1000
     return {"lines": len(codes), "catalog_entries_on_chain": None, "records_proven": len(bundle["records"]),
-            "transactions_proven": len(bundle["transactions"]), "verdict_with_evidence_ms": round(median, 1),
-            "offline_check_ms": round(offline * 1000, 1), "target_ms": TARGET_MS, "ok": median < TARGET_MS}
+            "transactions_proven": len(bundle["transactions"]), "verdict_with_evidence_ms": round(cold, 1),
+            "again_ms": round(warm, 1), "offline_check_ms": round(offline * 1000, 1), "target_ms": TARGET_MS,
+            "ok": cold < TARGET_MS}
