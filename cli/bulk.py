@@ -50,6 +50,9 @@ def submit_calls(member: Member, calls: list[tuple[str, str, dict[str, Any], str
                  progress: Callable[[int], None] = lambda n: None, timeout: float = 120.0) -> list[Outcome]:
     """Sign and submit ``(contract, method, args, label)`` calls; return one outcome per call.
 
+    A call rejected at the door does not poison the calls after it: those its rejection left
+    with a nonce gap are signed again with the nonces the node now expects, and sent again.
+
     Raises :class:`Interrupted` if the node fails once calls are being sent: every call sent and
     not confirmed is then ``unknown``, and every later one ``not_sent``.
     """
@@ -60,22 +63,11 @@ def submit_calls(member: Member, calls: list[tuple[str, str, dict[str, Any], str
     sent = 0  # calls[:sent] have been handed to the node (the last batch perhaps only in part)
     try:
         for offset in range(0, len(calls), BATCH):
-            chunk = calls[offset:offset + BATCH]
-            txs = [member.sign(c, m, a) for c, m, a, _ in chunk]
-            sent = offset + len(chunk)
-            answer = client.submit_batch([tx.to_bytes() for tx in txs])
-            for i, (row, (_, _, _, label)) in enumerate(zip(answer["results"], chunk)):
-                index = offset + i
-                if row["status"] == "pending":
-                    waiting[row["tx_id"]] = (index, label)
-                else:
-                    err = row["error"]
-                    outcomes[index] = Outcome(index, label, "rejected", err["code"],
-                                              err["details"].get("field", ""), err["message"])
-            if any(o.status == "rejected" for o in outcomes.values()):
-                member.resync()  # later nonces would now skip ahead; stop signing on stale ones
-                break
-            progress(len(chunk))
+            chunk = list(range(offset, min(offset + BATCH, len(calls))))
+            sent = chunk[-1] + 1
+            while chunk:
+                chunk = _send(member, calls, chunk, waiting, outcomes)
+            progress(sent - offset)
         _collect(client, waiting, outcomes, start_height, timeout)
     except MuluError as exc:
         tx_ids = {index: tx_id for tx_id, (index, _) in waiting.items()}
@@ -84,6 +76,33 @@ def submit_calls(member: Member, calls: list[tuple[str, str, dict[str, Any], str
                                                message="sent, not confirmed: look it up before sending it again"))
         raise Interrupted(exc, _all(calls, outcomes, "the node stopped answering before it was sent")) from None
     return _all(calls, outcomes, "an earlier call was rejected")
+
+
+NONCE_GAP = "TX_NONCE_GAP"
+
+
+def _send(member: Member, calls: list[tuple[str, str, dict[str, Any], str]], chunk: list[int],
+          waiting: dict[str, tuple[int, str]], outcomes: dict[int, Outcome]) -> list[int]:
+    """Sign the calls ``chunk`` with consecutive nonces and send them in one batch; return those to
+    send again: the ones after a rejected call, refused only for the nonce gap it left."""
+    txs = [member.sign(*calls[i][:3]) for i in chunk]
+    answer = member.client.submit_batch([tx.to_bytes() for tx in txs])
+    again: list[int] = []
+    rejected = False
+    for index, row in zip(chunk, answer["results"]):
+        label = calls[index][3]
+        if row["status"] == "pending":
+            waiting[row["tx_id"]] = (index, label)
+        elif rejected and row["error"]["code"] == NONCE_GAP:
+            again.append(index)
+        else:
+            err = row["error"]
+            outcomes[index] = Outcome(index, label, "rejected", err["code"], err["details"].get("field", ""),
+                                      err["message"])
+            rejected = True
+    if rejected:
+        member.resync()  # the rejected calls used no nonce: the node says which comes next
+    return again
 
 
 def _all(calls: list[tuple[str, str, dict[str, Any], str]], outcomes: dict[int, Outcome],

@@ -92,6 +92,10 @@ class Client:
     def state_proof(self, key: str, height: int | None = None) -> dict[str, Any]:
         return self.get("/v1/state/proof", key=key, height=height)
 
+    def state_values(self, keys: list[str]) -> list[Any]:
+        """The current values of up to 1000 state keys at once (None where there is none)."""
+        return self._request("POST", "/v1/state/batch", json={"keys": keys})["values"]
+
     def members(self, after: str = "", limit: int = 100) -> dict[str, Any]:
         return self.get("/v1/members", after=after or None, limit=limit)
 

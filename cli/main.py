@@ -54,7 +54,8 @@ app.add_typer(store_app, name="store")
 app.add_typer(envelope_app, name="envelope")
 
 console = Console(width=None if sys.stdout.isatty() else 160)
-NODE = typer.Option("http://127.0.0.1:8500", "--node", envvar="MULU_NODE", help="The node's API URL.")
+NODE_URL = "http://127.0.0.1:8500"
+NODE = typer.Option(NODE_URL, "--node", envvar="MULU_NODE", help="The node's API URL.")
 
 
 def fail(exc: MuluError) -> None:
@@ -517,18 +518,88 @@ def duty_list(department: str, node: str = NODE) -> None:
 
 
 def _publish_help() -> str:
-    from cli.bulk import csv_columns
-    from contracts.catalog import ENTRY_ARGS
+    from cli.intake_fields import COLUMNS
 
-    return f"Publish catalog entries (1272号 metadata), one a CSV row or JSON object.\n\n{csv_columns(ENTRY_ARGS)}"
+    columns = "; ".join(f"{c.header} ({c.name})" for c in COLUMNS)
+    return ("Publish catalog entries from the 1272 spreadsheet (.xlsx or .csv) or JSON, one entry a row: "
+            "checked first (every error of every row, with its row, column and code), rows already on chain "
+            "unchanged skipped, the rest signed and sent; a row refused does not stop the others. Exit 0 when "
+            "every row is on chain.\n\n"
+            f"Columns, by Chinese header or English name: {columns}. Values in Chinese or English (有条件共享 or "
+            "conditional, 每季度 or quarterly, 是/否, dates as 2026-07-01, 2026/7/1 or 2026年7月1日); 信息项 as "
+            "name:type:length separated by 、 or ； (e.g. 学生姓名:字符型:32、入学日期:D:8), or one a row in a "
+            "信息项 sheet (资源代码, 信息项名称, 数据类型, 长度). CSV may be UTF-8 (with or without BOM) or GBK. "
+            "`mulu catalog template` writes an empty spreadsheet.")
+
+
+@catalog_app.command("template")
+def catalog_template(out: Path = typer.Option(..., "--out", help="The .xlsx to write, e.g. 数据目录模板.xlsx.")) -> None:
+    """Write an empty catalog spreadsheet (1272 layout): headers, drop-down lists, an example, 填写说明."""
+    from cli.intake import write_template
+
+    if out.exists():
+        fail(MuluError(f"{out} exists; refusing to overwrite it", code="FILE_EXISTS"))
+    with writing(out):
+        write_template(out)
+    show({"file": str(out)})
 
 
 @catalog_app.command("publish", help=_publish_help())
-def catalog_publish(file: Path = typer.Option(..., "--file", help="JSON or CSV of catalog entries."),
-                    key: Path = KEY, sender: str = SENDER, passphrase: Optional[str] = PASSPHRASE,
-                    node: str = NODE) -> None:
-    """Publish catalog entries; the help, with every column, is made from the contract's argument spec."""
-    _bulk(node, key, sender, passphrase, "catalog", "publish", _records(file), "resource_code")
+def catalog_publish(file: Path = typer.Option(..., "--file", help="The catalog: .xlsx, .csv or .json."),
+                    key: Optional[Path] = typer.Option(None, "--key", help="Signing key file (PEM); not needed "
+                                                                           "with --check."),
+                    sender: str = SENDER, passphrase: Optional[str] = PASSPHRASE,
+                    node: Optional[str] = typer.Option(None, "--node", envvar="MULU_NODE",
+                                                       help="The node's API URL (default http://127.0.0.1:8500); "
+                                                            "--check without it checks the file alone."),
+                    check: bool = typer.Option(False, "--check", help="Check every row (against the node's state "
+                                                                     "with --node) and sign nothing."),
+                    report: Optional[Path] = typer.Option(None, "--report", help="Write a copy of the input as "
+                                                          ".xlsx with an outcome column and the bad cells marked."),
+                    assign_codes: bool = typer.Option(False, "--assign-codes",
+                                                      help="Give rows without 信息资源代码 the next free 后段码 "
+                                                           "under their 前段码 (类/项/目/细目).")) -> None:
+    from cli.intake_run import publish_file
+
+    if not check and key is None:
+        fail(MuluError("give --key to sign with (or --check to check only)", code="USAGE"))
+    if report is not None and report.exists():
+        fail(MuluError(f"{report} exists; refusing to overwrite it", code="FILE_EXISTS"))
+    with reading():
+        member = None if check else signer(node or NODE_URL, key, sender, passphrase)
+        client = member.client if member else (Client(node) if node else None)
+        intake, error = publish_file(file, sender, client, member, check=check, assign_codes=assign_codes,
+                                     progress=_progress)
+    _print_intake(intake)
+    if report is not None:
+        from cli.intake_report import write_report
+
+        with writing(report):
+            write_report(intake, report)
+        console.print(f"report: {report}")
+    from cli.intake_report import all_good
+
+    if error is not None:
+        fail(error)
+    if not all_good(intake):
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Any]:
+    """A progress bar over ``total`` calls, gone when done; yields the function advancing it."""
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("catalog.publish", total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+def _print_intake(intake: Any) -> None:
+    from cli.intake_report import TABLE_COLUMNS, counts, table_rows
+
+    print_table(f"{intake.path.name}: {len(intake.rows)} rows", TABLE_COLUMNS, table_rows(intake))
+    console.print(" ".join(f"{k}={v}" for k, v in counts(intake).items()))
 
 
 @catalog_app.command("show")

@@ -4,7 +4,7 @@ named here (``extra="allow"``); bytes appear as lowercase hex."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -108,6 +108,17 @@ class VersionPublic(BaseModel):
     deleted: bool
     prev_hash: str
     hash: str
+
+
+class StateKeysCreate(BaseModel):
+    keys: list[Annotated[str, Field(min_length=1, max_length=512, pattern=r"^[^\x00]+$")]] = Field(
+        ..., min_length=1, max_length=1000,
+        description="state keys, at most 1000 (the layouts are in contracts/<name>/keys.py)")
+
+
+class StateValuesPublic(BaseModel):
+    height: int = Field(..., description="the height the values are read at (the tip)")
+    values: list[Any] = Field(..., description="the current value of each key asked for, in order; null for none")
 
 
 class HistoryPublic(BaseModel):
