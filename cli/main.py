@@ -391,9 +391,9 @@ def _print_overlaps(client: Client) -> None:
         return
     names = {m["uscc"]: m["name"] for m in client.members(limit=1000)["members"]}
     print_table("一数一源 重复采集提示 / single-source overlaps (000:第七条)",
-                ("资源代码 resource", "信息项 item", "已由 provided by", "其条目数 their entries"),
-                [(row["resource_code"], o["item"], names.get(o["provider"], o["provider"]), o["entries"])
-                 for row in rows for o in row["overlaps"]])
+                ("资源代码 resource", "信息项 item", "填写为 as written", "已由 provided by", "其条目数 their entries"),
+                [(row["resource_code"], o["item"], o.get("written") or o["item"],
+                  names.get(o["provider"], o["provider"]), o["entries"]) for row in rows for o in row["overlaps"]])
 
 
 # --- transactions ----------------------------------------------------------------
@@ -638,11 +638,25 @@ def catalog_provides(item: str = typer.Argument(..., help="A data item (信息�
     """一数一源: which departments already provide a data item, and in which of their entries."""
     def run() -> None:
         client = Client(node)
-        rows = client.get("/v1/catalog/provides", item=item)["providers"]
+        answer = client.get("/v1/catalog/provides", item=item)
+        if answer["generic"]:
+            console.print(f"一数一源: {answer['asked']} is a generic item (数据元字典), never an overlap")
+            return
         names = {m["uscc"]: m["name"] for m in client.members(limit=1000)["members"]}
-        print_table(f"一数一源: {item}", ("提供方 provider", "统一社会信用代码", "资源代码 resources"),
-                    [(names.get(r["provider"], ""), r["provider"], "; ".join(r["resource_codes"])) for r in rows])
+        title = answer["item"] if answer["item"] == answer["asked"] else f"{answer['item']} (as written: {answer['asked']})"
+        print_table(f"一数一源: {title}", ("提供方 provider", "统一社会信用代码", "资源代码 resources"),
+                    [(names.get(r["provider"], ""), r["provider"], "; ".join(r["resource_codes"]))
+                     for r in answer["providers"]])
     fetch(run)
+
+
+@catalog_app.command("elements")
+def catalog_elements(node: str = NODE) -> None:
+    """数据元: the data-element dictionary 一数一源 matches through (standard names, synonyms, generic items)."""
+    answer = fetch(lambda: Client(node).get("/v1/catalog/elements", limit=1000))
+    print_table("数据元 data elements", ("标准名称 standard name", "类型 type", "长度 length", "同义词 synonyms"),
+                [(e["name"], e["data_type"], e["length"], "、".join(e["synonyms"])) for e in answer["elements"]])
+    console.print("通用信息项 generic items (never an overlap): " + "、".join(answer["generic"]))
 
 
 @catalog_app.command("overlaps")

@@ -610,6 +610,7 @@ PINNED: dict[str, object] = {
     "anchor.put": ANY,
     "duty.propose": DEPTS, "duty.approve": {"duty_authority"}, "duty.return_item": {"duty_authority"},
     "catalog.publish": DEPTS, "catalog.approve_note": {"review_authority"},
+    "catalog.set_element": GOV, "catalog.remove_element": GOV, "catalog.set_generic": GOV,
     "calendar.set_year": GOV,
     "validators.update": GOV,
 }

@@ -39,6 +39,7 @@ from contracts.base import Call, Contract, param, refuse
 from contracts.catalog.keys import (
     INLINE_CODES,
     PROVIDES,
+    TERMS,
     declares_key,
     dept_key,
     entry_key,
@@ -310,8 +311,22 @@ def publish(view: StateView, call: Call) -> Effects:
         "signer": call.sender, "key_id": call.tx.key_id, "tx_id": call.ctx.tx_id,
         "height": call.ctx.height, "time": call.ctx.time,
     }
-    names = sorted(item_names)  # distinct: _check_rules refuses repeated names
-    old_names = set() if current is None else {item["name"] for item in current["entry"]["data_items"]}
+    # 一数一源 matches items by their standard names (the dictionary, one read): generic items not at all
+    terms = view.get(TERMS)
+    written = {}
+    for item_name in item_names:
+        standard = terms.get(item_name, item_name) if terms else item_name
+        if standard and standard not in written:
+            written[standard] = item_name
+    names = sorted(written)
+    if current is None:
+        old_names = set()
+    elif "indexed" in current:
+        old_names = set(current["indexed"])
+    else:
+        old_names = {item["name"] for item in current["entry"]["data_items"]}
+    if names != sorted(item_names):  # indexed under other names than its items': its next version takes these out
+        record["indexed"] = names
     writes: dict[str, Any] = {entry_key(code): record, dept_key(sender, code): record["version"]}
     stamp = {"height": call.ctx.height, "time": call.ctx.time}
     if view.get(updated_key(sender)) != stamp:  # once per block: the department's later entries change nothing
@@ -324,7 +339,11 @@ def publish(view: StateView, call: Call) -> Effects:
         if providers is None:  # the first provider of this item
             writes[key] = [[sender, 1, [code]]]
             continue
-        overlaps += [{"item": name, "provider": p, "entries": n} for p, n, _ in providers if p != sender]
+        if written[name] == name:
+            overlaps += [{"item": name, "provider": p, "entries": n} for p, n, _ in providers if p != sender]
+        else:  # the standard name, and the name as written
+            overlaps += [{"item": name, "written": written[name], "provider": p, "entries": n}
+                         for p, n, _ in providers if p != sender]
         if name not in old_names:
             writes[key] = _declaring(writes, name, providers, sender, code, True)
     for name in sorted(old_names.difference(names)):  # items this version no longer declares
@@ -405,4 +424,4 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-from contracts.catalog import queries  # noqa: E402,F401 - registers the queries on the contract
+from contracts.catalog import elements, queries  # noqa: E402,F401 - registers the dictionary and the queries

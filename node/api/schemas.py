@@ -213,7 +213,8 @@ class DutyVersionsPublic(BaseModel):
 
 
 class OverlapPublic(BaseModel):
-    item: str
+    item: str = Field(..., description="the data item's standard name (数据元)")
+    written: str | None = Field(None, description="the name as the entry wrote it, when it is not the standard name")
     provider: str
     entries: int
 
@@ -267,8 +268,23 @@ class ProviderPublic(BaseModel):
 
 
 class ProvidesPublic(BaseModel):
-    item: str
+    item: str = Field(..., description="the standard name (数据元) the item asked for is matched under")
+    asked: str = Field(..., description="the name asked for, in normal form")
+    generic: bool = Field(..., description="a generic item (序号, 备注…): never an overlap, not indexed")
     providers: list[ProviderPublic]
+
+
+class DataElementPublic(Open):
+    name: str
+    data_type: str
+    length: str
+    synonyms: list[str]
+
+
+class DataElementsPublic(BaseModel):
+    elements: list[DataElementPublic]
+    generic: list[str]
+    next: str | None
 
 
 class DeclaredByPublic(BaseModel):
