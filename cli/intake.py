@@ -155,16 +155,7 @@ def read_catalog(path: Path) -> Intake:
     """A catalog spreadsheet (.xlsx or .csv) read into rows; refuses a file it cannot read with a
     stable code (FILE_INVALID, FILE_ENCODING_UNKNOWN, FILE_EMPTY, INTAKE_HEADER_MISSING,
     INTAKE_COLUMN_UNKNOWN, INTAKE_COLUMN_DUPLICATE)."""
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        kind, grids = "xlsx", _xlsx_grids(path)
-    elif suffix == ".csv":
-        kind, grids = "csv", {CATALOG_SHEET: list(csv.reader(io.StringIO(decode_text(path))))}
-    elif suffix == ".xls":
-        raise MuluError(f"{path} is an old Excel 97-2003 workbook: save it as .xlsx (Excel 工作簿)",
-                        code="FILE_INVALID", path=str(path))
-    else:
-        raise MuluError(f"{path}: give a .xlsx, .csv or .json file", code="FILE_INVALID", path=str(path))
+    kind, grids = read_grids(path)
     name = _catalog_sheet_name(grids)
     catalog = _sheet(path, name, grids[name], HEADERS)
     items = _sheet(path, ITEMS_SHEET, grids[ITEMS_SHEET], ITEM_HEADERS) if ITEMS_SHEET in grids else None
@@ -178,6 +169,37 @@ def read_catalog(path: Path) -> Intake:
     if items is not None:
         _attach_items(intake, items)
     return intake
+
+
+def read_grids(path: Path) -> tuple[str, dict[str, list[list[Any]]]]:
+    """The kind of a spreadsheet file (``xlsx`` or ``csv``) and its sheets' cells by sheet name (a CSV
+    file is one sheet, named 数据目录); refuses any other file with FILE_INVALID."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx", _xlsx_grids(path)
+    if suffix == ".csv":
+        return "csv", {CATALOG_SHEET: list(csv.reader(io.StringIO(decode_text(path))))}
+    if suffix == ".xls":
+        raise MuluError(f"{path} is an old Excel 97-2003 workbook: save it as .xlsx (Excel 工作簿)",
+                        code="FILE_INVALID", path=str(path))
+    raise MuluError(f"{path}: give a .xlsx, .csv or .json file", code="FILE_INVALID", path=str(path))
+
+
+def read_table(path: Path, known: dict[str, str]) -> tuple[Sheet, list[tuple[int, dict[str, Any]]]]:
+    """The first sheet of a spreadsheet as rows of raw cells by column name (``known`` maps headers in
+    :func:`~cli.intake_fields.header_key` form to names), each with its spreadsheet row number."""
+    _, grids = read_grids(path)
+    name = next(iter(grids))
+    sheet = _sheet(path, name, grids[name], known)
+    rows = []
+    for number in range(sheet.header_row + 1, len(sheet.grid) + 1):
+        cells = sheet.grid[number - 1]
+        values = {arg: _blank(cells[col]) if col < len(cells) else None for col, arg in sheet.columns.items()}
+        if any(v is not None for v in values.values()):
+            rows.append((number, values))
+    if not rows:
+        raise MuluError(f"{path} holds no rows under its header", code="FILE_EMPTY", path=str(path))
+    return sheet, rows
 
 
 def intake_of_records(path: Path, records: list[dict[str, Any]]) -> Intake:
@@ -251,7 +273,9 @@ def _sheet(path: Path, name: str, grid: list[list[Any]], known: dict[str, str]) 
 def _known_headers(known: dict[str, str]) -> list[str]:
     if known is HEADERS:
         return [c.header for c in COLUMNS]
-    return [header for _, header, _ in ITEM_COLUMNS]
+    if known is ITEM_HEADERS:
+        return [header for _, header, _ in ITEM_COLUMNS]
+    return list(dict.fromkeys(known.values()))
 
 
 def _blank(value: Any) -> Any:
@@ -370,7 +394,7 @@ def read_cell(column: Column, value: Any) -> Any:
     if column.kind == CHOICE:
         return _lookup(column.table, text, column.header)
     if column.kind == LIST:
-        return [part.strip() for part in _SEPARATOR.split(text) if part.strip()]
+        return [part.strip() for part in SEPARATOR.split(text) if part.strip()]
     if column.kind == ITEMS:
         return read_items(text)
     return text
@@ -399,7 +423,7 @@ def read_date(value: Any) -> str:
     raise CellError("INTAKE_DATE_INVALID", f"{text!r} is not {DATE_HELP}")
 
 
-_SEPARATOR = re.compile(r"[、，,;；\n]")
+SEPARATOR = re.compile(r"[、，,;；\n]")
 _ITEM_SPLIT = re.compile(r"([、，,;；\n])")
 _FIELD_SPLIT = re.compile(r"[:：]")
 ITEM_HELP = "write each 信息项 as name:type[:length], e.g. 学生姓名:字符型:32, separated by 、 or ；"

@@ -128,7 +128,8 @@ def header_key(text: str) -> str:
     return re.sub(r"[\s*]", "", unicodedata.normalize("NFKC", text)).lower()
 
 
-def _headers(columns) -> dict[str, str]:
+def headers_of(columns) -> dict[str, str]:
+    """Every header of ``(name, header, other headers)`` columns, in :func:`header_key` form, to its name."""
     out: dict[str, str] = {}
     for name, header, aliases in columns:
         for text in (header, *aliases, name):
@@ -136,6 +137,6 @@ def _headers(columns) -> dict[str, str]:
     return out
 
 
-HEADERS = _headers((c.name, c.header, c.aliases) for c in COLUMNS)
+HEADERS = headers_of((c.name, c.header, c.aliases) for c in COLUMNS)
 """Every header the catalog sheet's columns are known by, in :func:`header_key` form."""
-ITEM_HEADERS = _headers(ITEM_COLUMNS)
+ITEM_HEADERS = headers_of(ITEM_COLUMNS)

@@ -698,6 +698,45 @@ def gov_vote(proposal_id: str, approve: bool = typer.Option(..., "--approve/--re
     _send(node, key, sender, passphrase, "governance", "vote", {"proposal_id": proposal_id, "approve": approve})
 
 
+@governance_app.command("onboard")
+def gov_onboard(file: Path = typer.Option(..., "--file", help="A sheet of 单位名称, 统一社会信用代码, 角色, 公钥 "
+                                                             "(.xlsx or .csv; Chinese or English headers)."),
+                reason: str = typer.Option(..., "--reason"), key: Path = KEY, sender: str = SENDER,
+                passphrase: Optional[str] = PASSPHRASE, node: str = NODE) -> None:
+    """Propose many new members at once (identity.add_members, up to 200 a proposal): voted on once.
+
+    角色 holds roles separated by 、 (政务部门, 区, 审计… or department, district, auditor…); 公钥 the
+    public key in hex as `mulu keygen` prints it. Every row is checked first; with any bad row
+    nothing is proposed."""
+    from cli.onboard import batches, read_members
+
+    with reading():
+        members, problems = read_members(file)
+    if problems:
+        print_table(f"{file.name}: {len(problems)} problems", ("行 row", "列 column", "单元格 cell", "代码 code",
+                                                               "说明 message"),
+                    [(p.row, p.column, p.cell, p.code, p.message) for p in problems])
+        raise typer.Exit(1)
+    try:
+        member = signer(node, key, sender, passphrase)
+        answers = [member.call("governance", "propose", {"action": {"contract": "identity", "method": "add_members",
+                                                                    "args": {"members": chunk}}, "reason": reason})
+                   for chunk in batches(members)]
+    except MuluError as exc:
+        fail(exc)
+    show({"members": len(members), "proposals": [_proposal_of(a) for a in answers],
+          "vote": "mulu governance vote ID --approve (each approver, once per proposal)"})
+    if any(a.get("status") != "committed" for a in answers):
+        raise typer.Exit(1)
+
+
+def _proposal_of(answer: dict[str, Any]) -> dict[str, Any]:
+    """A propose call's answer as the proposal's id and status (its refusal's code, if refused)."""
+    events = (answer.get("result") or {}).get("events") or []
+    pid = next((e["attributes"]["id"] for e in events if e["type"] == "proposed"), None)
+    return {"id": pid, "status": answer.get("status"), "code": (answer.get("result") or {}).get("code") or None}
+
+
 @governance_app.command("list")
 def gov_list(status: Optional[str] = typer.Option(None, "--status", help="open, approved, rejected, expired, failed"),
              node: str = NODE) -> None:
