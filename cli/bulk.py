@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -62,12 +63,18 @@ def submit_calls(member: Member, calls: list[tuple[str, str, dict[str, Any], str
     start_height = client.status()["height"]
     sent = 0  # calls[:sent] have been handed to the node (the last batch perhaps only in part)
     try:
-        for offset in range(0, len(calls), BATCH):
-            chunk = list(range(offset, min(offset + BATCH, len(calls))))
-            sent = chunk[-1] + 1
-            while chunk:
-                chunk = _send(member, calls, chunk, waiting, outcomes)
-            progress(sent - offset)
+        with ThreadPoolExecutor(1) as pool:
+            flight = None  # the batch the node is admitting: (its calls, the answer to come)
+            for offset in range(0, len(calls), BATCH):
+                chunk = list(range(offset, min(offset + BATCH, len(calls))))
+                txs = [member.sign(*calls[i][:3]) for i in chunk]  # while the node admits the batch before
+                if flight is not None and _landed(member, calls, *flight, waiting, outcomes):
+                    txs = [member.sign(*calls[i][:3]) for i in chunk]  # a rejection left these nonces stale
+                sent = chunk[-1] + 1
+                flight = (chunk, pool.submit(client.submit_batch, [tx.to_bytes() for tx in txs]))
+                progress(len(chunk))
+            if flight is not None:
+                _landed(member, calls, *flight, waiting, outcomes)
         _collect(client, waiting, outcomes, start_height, timeout)
     except MuluError as exc:
         tx_ids = {index: tx_id for tx_id, (index, _) in waiting.items()}
@@ -81,12 +88,27 @@ def submit_calls(member: Member, calls: list[tuple[str, str, dict[str, Any], str
 NONCE_GAP = "TX_NONCE_GAP"
 
 
-def _send(member: Member, calls: list[tuple[str, str, dict[str, Any], str]], chunk: list[int],
-          waiting: dict[str, tuple[int, str]], outcomes: dict[int, Outcome]) -> list[int]:
-    """Sign the calls ``chunk`` with consecutive nonces and send them in one batch; return those to
-    send again: the ones after a rejected call, refused only for the nonce gap it left."""
-    txs = [member.sign(*calls[i][:3]) for i in chunk]
-    answer = member.client.submit_batch([tx.to_bytes() for tx in txs])
+def _landed(member: Member, calls: list[tuple[str, str, dict[str, Any], str]], chunk: list[int], answer: Future,
+            waiting: dict[str, tuple[int, str]], outcomes: dict[int, Outcome]) -> bool:
+    """Read the node's answer to the batch ``chunk``; send again, with fresh nonces, the calls a rejection
+    left with a nonce gap, until none is left. True when a call was rejected (so nonces signed since
+    are stale)."""
+    again, rejected = _answered(calls, chunk, answer.result(), waiting, outcomes)
+    if rejected:
+        member.resync()  # the rejected calls used no nonce: the node says which comes next
+    while again:
+        txs = [member.sign(*calls[i][:3]) for i in again]
+        again, more = _answered(calls, again, member.client.submit_batch([tx.to_bytes() for tx in txs]), waiting,
+                                outcomes)
+        if more:
+            member.resync()
+    return rejected
+
+
+def _answered(calls: list[tuple[str, str, dict[str, Any], str]], chunk: list[int], answer: dict[str, Any],
+              waiting: dict[str, tuple[int, str]], outcomes: dict[int, Outcome]) -> tuple[list[int], bool]:
+    """File each call of a batch as waiting for its block or rejected; return the calls refused only for the
+    nonce gap an earlier rejection left (to send again), and whether any was rejected."""
     again: list[int] = []
     rejected = False
     for index, row in zip(chunk, answer["results"]):
@@ -100,9 +122,7 @@ def _send(member: Member, calls: list[tuple[str, str, dict[str, Any], str]], chu
             outcomes[index] = Outcome(index, label, "rejected", err["code"], err["details"].get("field", ""),
                                       err["message"])
             rejected = True
-    if rejected:
-        member.resync()  # the rejected calls used no nonce: the node says which comes next
-    return again
+    return again, rejected
 
 
 def _all(calls: list[tuple[str, str, dict[str, Any], str]], outcomes: dict[int, Outcome],
@@ -120,12 +140,11 @@ def _collect(client: Client, waiting: dict[str, tuple[int, str]], outcomes: dict
         tip = client.status()["height"]
         while height < tip and waiting:
             height += 1
-            for tx in client.block(height)["txs"]:
-                found = waiting.pop(tx["tx_id"], None)
+            for r in client.block_results(height)["results"]:
+                found = waiting.pop(r["tx_id"], None)
                 if found is not None:
-                    r = tx["result"]
                     outcomes[found[0]] = Outcome(found[0], found[1], "committed" if r["status"] == "ok" else "refused",
-                                                 r["code"], r["field"], r["message"], tx["tx_id"], height)
+                                                 r["code"], r["field"], r["message"], r["tx_id"], height)
         if waiting:
             if time.monotonic() > deadline:
                 raise MuluError(f"{len(waiting)} transactions were not committed within {timeout:.0f}s",

@@ -71,6 +71,10 @@ class Client:
     def block(self, height: int) -> dict[str, Any]:
         return self.get(f"/v1/blocks/{height}")
 
+    def block_results(self, height: int) -> dict[str, Any]:
+        """The outcome of each transaction of a block, without the transactions' bodies."""
+        return self.get(f"/v1/blocks/{height}/results")
+
     def tx(self, tx_id: str) -> dict[str, Any]:
         return self.get(f"/v1/txs/{tx_id}")
 

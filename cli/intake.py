@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import re
 import unicodedata
@@ -209,18 +210,15 @@ def intake_of_records(path: Path, records: list[dict[str, Any]]) -> Intake:
 
 
 def _xlsx_grids(path: Path) -> dict[str, list[list[Any]]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+    from xml.etree.ElementTree import ParseError
+
+    from cli.xlsx import read_workbook
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
+        return read_workbook(path)
+    except (zipfile.BadZipFile, KeyError, ValueError, AttributeError, ParseError) as exc:
         raise MuluError(f"{path} is not an .xlsx workbook ({exc}): save it from Excel or WPS as .xlsx",
                         code="FILE_INVALID", path=str(path)) from None
-    try:
-        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets}
-    finally:
-        book.close()
 
 
 def _catalog_sheet_name(grids: dict[str, list[list[Any]]]) -> str:
@@ -365,14 +363,19 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+@functools.lru_cache(maxsize=4096)
 def _fold(text: str) -> str:
-    """Text as looked up in a table: full-width forms folded, inner spaces removed."""
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
+    """Text as looked up in a table: full-width forms folded, inner spaces removed, in lower case (the
+    same few values fill thousands of cells: remembered)."""
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text)).lower()
 
 
 def _lookup(table: dict[str, str], text: str, what: str) -> str:
+    found = table.get(text)
+    if found is not None:
+        return found
     folded = _fold(text)
-    found = table.get(folded, table.get(folded.lower()))
+    found = table.get(folded)
     if found is None:
         raise CellError("INTAKE_VALUE_UNKNOWN", f"{what} {text!r} is not one of: {', '.join(dict.fromkeys(table))}")
     return found
@@ -426,6 +429,8 @@ def read_date(value: Any) -> str:
 SEPARATOR = re.compile(r"[、，,;；\n]")
 _ITEM_SPLIT = re.compile(r"([、，,;；\n])")
 _FIELD_SPLIT = re.compile(r"[:：]")
+_DECIMALS = re.compile(r"\s*\d{1,2}\s*").fullmatch
+_ENDS_IN_LENGTH = re.compile(r"[:：]\s*\d+\s*$").search
 ITEM_HELP = "write each 信息项 as name:type[:length], e.g. 学生姓名:字符型:32, separated by 、 or ；"
 
 
@@ -436,7 +441,7 @@ def read_items(text: str) -> list[dict[str, str]]:
     parts = _ITEM_SPLIT.split(text)
     pieces: list[str] = [parts[0]]
     for sep, token in zip(parts[1::2], parts[2::2]):
-        if sep == "," and re.fullmatch(r"\s*\d{1,2}\s*", token) and re.search(r"[:：]\s*\d+\s*$", pieces[-1]):
+        if sep == "," and _DECIMALS(token) and _ENDS_IN_LENGTH(pieces[-1]):
             pieces[-1] += "," + token.strip()
         else:
             pieces.append(token)
@@ -466,7 +471,7 @@ def _item(name: str, data_type: str, length: str = "") -> dict[str, str]:
         raise CellError("INTAKE_DATA_ITEM_INVALID", f"信息项 {name} has no 数据类型: {ITEM_HELP}")
     item = {"name": name, "data_type": _lookup(DATA_TYPE, data_type, f"数据类型 of {name}")}
     if length:
-        item["length"] = unicodedata.normalize("NFKC", length).replace(" ", "")
+        item["length"] = length if length.isascii() else unicodedata.normalize("NFKC", length).replace(" ", "")
     return item
 
 

@@ -278,3 +278,30 @@ def test_assign_codes_gives_the_next_free_sequence_under_each_prefix(served, tmp
     codes = [line.split("│")[2].strip() for line in out.splitlines() if line.count("│") == 9 and "30" in line]
     assert codes == ["301001/000006", "301001/000005", "302002/000001", "301001/000007"]
     assert [c.value for c in load_workbook(report)["数据目录"]["E"][1:5]] == codes
+
+
+def test_the_fast_reader_reads_what_openpyxl_reads(tmp_path):
+    """cli.xlsx reads the values openpyxl's read-only mode reads: text (shared and inline), whole and
+    decimal numbers, booleans, dates and date-times by their cell format, gaps of cells and of rows,
+    every sheet in order."""
+    from openpyxl import Workbook
+
+    from cli.xlsx import read_workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "数据目录"
+    sheet.append(["类", 1, 2.5, True, None, "末列"])
+    sheet.append([datetime.datetime(2023, 6, 15), datetime.date(2024, 2, 29), "=1+1", None, None, None])
+    sheet["B2"].number_format = "yyyy年m月d日"
+    sheet.cell(5, 3, "隔行")
+    book.create_sheet("信息项").append(["资源代码", "信息项名称"])
+    path = tmp_path / "values.xlsx"
+    book.save(path)
+    mine = read_workbook(path)
+    theirs = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)]
+              for ws in load_workbook(path, read_only=True, data_only=True).worksheets}
+    assert list(mine) == list(theirs) == ["数据目录", "信息项"]
+    for name in mine:
+        trimmed = [row + [None] * (len(other) - len(row)) for row, other in zip(mine[name], theirs[name])]
+        assert trimmed == theirs[name], name

@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from chain.errors import NotFound
 from node.api.common import MAX_INT, NodeDep, answer, check_height, proof_value
-from node.api.schemas import (BlockPublic, ContractsPublic, HistoryPublic, ProofPublic, StateKeysCreate,
+from node.api.schemas import (BlockPublic, BlockResultsPublic, ContractsPublic, HistoryPublic, ProofPublic, StateKeysCreate,
                               StateValuesPublic, StatusPublic, VersionPublic)
 from node.api.views import block_view, jsonable
 
@@ -36,6 +36,17 @@ def status(node: NodeDep) -> Any:
 def get_block(node: NodeDep, height: int = Path(..., ge=0, le=MAX_INT)) -> Any:
     """A committed block: header, transactions with results, commit."""
     return block_view(node.ledger.block(height), node.ledger.profile)
+
+
+@router.get("/blocks/{height}/results", response_model=BlockResultsPublic, tags=["chain"])
+def get_block_results(node: NodeDep, height: int = Path(..., ge=0, le=MAX_INT)) -> Any:
+    """What became of each transaction of a block — its id, sender, nonce and result, without its body
+    or events: what a client that sent thousands of calls reads back, a fraction of the whole block."""
+    block, profile = node.ledger.block(height), node.ledger.profile
+    return {"height": height, "results": [
+        {"tx_id": tx.tx_id(profile).hex(), "sender": tx.sender, "nonce": tx.nonce, "status": r.status,
+         "code": r.code, "message": r.message, "field": r.field, "article": r.article}
+        for tx, r in zip(block.txs, block.results)]}
 
 
 @router.get("/blocks/{height}/proof", response_model=ProofPublic, tags=["proofs"])

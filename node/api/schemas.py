@@ -87,6 +87,22 @@ class BlockPublic(BaseModel):
     commit: dict[str, Any] | None
 
 
+class TxOutcomePublic(BaseModel):
+    tx_id: str
+    sender: str
+    nonce: int
+    status: str = Field(..., description="ok or refused")
+    code: str
+    message: str
+    field: str
+    article: str
+
+
+class BlockResultsPublic(BaseModel):
+    height: int
+    results: list[TxOutcomePublic] = Field(..., description="each transaction's outcome, in block order")
+
+
 class TxPublic(Open):
     height: int
     index: int
