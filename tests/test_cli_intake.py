@@ -305,3 +305,20 @@ def test_the_fast_reader_reads_what_openpyxl_reads(tmp_path):
     for name in mine:
         trimmed = [row + [None] * (len(other) - len(row)) for row, other in zip(mine[name], theirs[name])]
         assert trimmed == theirs[name], name
+
+
+def test_a_title_row_and_a_second_header_row_are_read(tmp_path):
+    """A title row above the headers, 信息资源分类 over 类/项/目/细目 in a second header row, and a 序号
+    column — as provincial catalogs lay them out — read as the template does."""
+    headers = [c.header for c in COLUMNS]
+    upper = ["序号", "信息资源分类", "", "", "", *headers[4:]]
+    lower = ["", "类", "项", "目", "细目", *[""] * (len(headers) - 4)]
+    values = ["1", *[zh_row().get(c.name, "") for c in COLUMNS]]
+    lines = ["北京市教育委员会政务信息资源目录" + "," * len(headers), ",".join(upper), ",".join(lower),
+             ",".join(f'"{v}"' for v in values)]
+    path = tmp_path / "省级目录.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    [row] = read_catalog(path).rows
+    assert row.number == 4 and not row.problems
+    assert (row.args["class"], row.args["item"], row.args["category"], row.args["resource_code"]) == (
+        "3", "01", "001", "301001/000001")
