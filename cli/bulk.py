@@ -15,7 +15,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from chain.errors import MuluError
 from cli.client import Client, Member
@@ -57,7 +57,17 @@ def submit_calls(member: Member, calls: list[tuple[str, str, dict[str, Any], str
     Raises :class:`Interrupted` if the node fails once calls are being sent: every call sent and
     not confirmed is then ``unknown``, and every later one ``not_sent``.
     """
+    return submit_stream(member, (calls[i:i + BATCH] for i in range(0, len(calls), BATCH)), progress, timeout)
+
+
+def submit_stream(member: Member, batches: Iterable[list[tuple[str, str, dict[str, Any], str]]],
+                  progress: Callable[[int], None] = lambda n: None, timeout: float = 120.0) -> list[Outcome]:
+    """:func:`submit_calls` over calls that come in batches of at most :data:`BATCH` as they are made
+    (say, checked while a file is read): each batch is signed while the node admits the one before.
+    The outcomes are of the calls drawn, in order; an error raised while drawing them is raised as
+    :class:`Interrupted` too."""
     client = member.client
+    calls: list[tuple[str, str, dict[str, Any], str]] = []
     outcomes: dict[int, Outcome] = {}
     waiting: dict[str, tuple[int, str]] = {}
     start_height = client.status()["height"]
@@ -65,8 +75,11 @@ def submit_calls(member: Member, calls: list[tuple[str, str, dict[str, Any], str
     try:
         with ThreadPoolExecutor(1) as pool:
             flight = None  # the batch the node is admitting: (its calls, the answer to come)
-            for offset in range(0, len(calls), BATCH):
-                chunk = list(range(offset, min(offset + BATCH, len(calls))))
+            for batch in batches:
+                if not batch:
+                    continue
+                chunk = list(range(len(calls), len(calls) + len(batch)))
+                calls += batch
                 txs = [member.sign(*calls[i][:3]) for i in chunk]  # while the node admits the batch before
                 if flight is not None and _landed(member, calls, *flight, waiting, outcomes):
                     txs = [member.sign(*calls[i][:3]) for i in chunk]  # a rejection left these nonces stale

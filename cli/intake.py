@@ -19,13 +19,14 @@ from __future__ import annotations
 import csv
 import datetime
 import functools
+import itertools
 import io
 import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from chain.errors import MuluError
 from cli.bulk import decode_text
@@ -111,6 +112,8 @@ class Intake:
     items: Sheet | None
     rows: list[Row]
     loose: list[Problem] = field(default_factory=list)
+    expected: int = 0
+    """How many rows the file holds (known before they are read)."""
 
     def where(self, row: Row, arg: str) -> tuple[str, str, str]:
         """The sheet, header and cell (e.g. ``L5``) an argument path of ``row`` (``data_items[3].name``,
@@ -156,20 +159,53 @@ def read_catalog(path: Path) -> Intake:
     """A catalog spreadsheet (.xlsx or .csv) read into rows; refuses a file it cannot read with a
     stable code (FILE_INVALID, FILE_ENCODING_UNKNOWN, FILE_EMPTY, INTAKE_HEADER_MISSING,
     INTAKE_COLUMN_UNKNOWN, INTAKE_COLUMN_DUPLICATE)."""
+    intake, rows = open_catalog(path)
+    for _ in rows:
+        pass
+    return intake
+
+
+def open_catalog(path: Path) -> tuple[Intake, Iterator[Row]]:
+    """A catalog spreadsheet opened (its cells read, its header found, the 信息项 sheet indexed), and its
+    rows read one by one as the iterator is drawn — each added to ``intake.rows`` — so that the first
+    rows can be checked and sent while the later are read. Refuses what :func:`read_catalog` does."""
     kind, grids = read_grids(path)
     name = _catalog_sheet_name(grids)
     catalog = _sheet(path, name, grids[name], HEADERS)
     items = _sheet(path, ITEMS_SHEET, grids[ITEMS_SHEET], ITEM_HEADERS) if ITEMS_SHEET in grids else None
-    intake = Intake(path, kind, catalog, items, [])
-    for number in range(catalog.header_row + 1, len(catalog.grid) + 1):
-        cells = catalog.grid[number - 1]
-        if any(_blank(v) is not None for v in cells):
-            intake.rows.append(_row(catalog, number, cells))
-    if not intake.rows:
+    intake = Intake(path, kind, catalog, items, [], expected=0 if kind == "xlsx" else len(catalog.grid))
+    grid = catalog.grid
+
+    def numbers() -> Iterator[int]:
+        """The numbers of the rows under the header that hold something, read as they are asked for."""
+        number = catalog.header_row + 1
+        while (cells := _at(grid, number - 1)) is not None:
+            if any(v is not None and (type(v) is not str or v.strip()) for v in cells):
+                yield number
+            number += 1
+
+    found = numbers()
+    first = next(found, None)
+    if first is None:
         raise MuluError(f"{path} holds no catalog rows under its header", code="FILE_EMPTY", path=str(path))
-    if items is not None:
-        _attach_items(intake, items)
-    return intake
+    listed = _items_by_code(intake, items) if items is not None else {}
+
+    def rows() -> Iterator[Row]:
+        for number in itertools.chain((first,), found):
+            row = _row(catalog, number, grid[number - 1])
+            code = row.args.get("resource_code")
+            if code in listed:
+                _attach_items(intake, row, listed.pop(code))
+            intake.rows.append(row)
+            yield row
+        for code, unclaimed in listed.items():  # codes of no row
+            for _, (sheet, number, _), _ in unclaimed:
+                col = items.headers.get("resource_code", (0, "资源代码"))
+                intake.loose.append(Problem(number, col[1], "INTAKE_ITEM_CODE_UNKNOWN",
+                                            f"资源代码 {code} is the code of no row of the catalog sheet", sheet,
+                                            f"{column_letter(col[0])}{number}"))
+
+    return intake, rows()
 
 
 def read_grids(path: Path) -> tuple[str, dict[str, list[list[Any]]]]:
@@ -206,7 +242,8 @@ def read_table(path: Path, known: dict[str, str]) -> tuple[Sheet, list[tuple[int
 def intake_of_records(path: Path, records: list[dict[str, Any]]) -> Intake:
     """JSON records (already read) as rows numbered from 1, one a record; no cells to mark."""
     sheet = Sheet("records", [], 0, {}, {})
-    return Intake(path, "json", sheet, None, [Row(i, dict(r)) for i, r in enumerate(records, 1)])
+    return Intake(path, "json", sheet, None, [Row(i, dict(r)) for i, r in enumerate(records, 1)],
+                  expected=len(records))
 
 
 def _xlsx_grids(path: Path) -> dict[str, list[list[Any]]]:
@@ -242,7 +279,7 @@ def _sheet(path: Path, name: str, grid: list[list[Any]], known: dict[str, str]) 
                         f"(expected headers such as {', '.join(list(dict.fromkeys(known.values()))[:4])}…)",
                         code="INTAKE_HEADER_MISSING", path=str(path), sheet=name)
     upper = [str(v).strip() if _blank(v) is not None else "" for v in grid[i]]
-    lower = grid[i + 1] if i + 1 < len(grid) else []
+    lower = _at(grid, i + 1) or []
     header_row = i + 1
     if sum(k in known for k in keys(lower)) >= 2:  # a second header row (类/项/目 under 信息资源分类)
         header_row = i + 2
@@ -266,6 +303,14 @@ def _sheet(path: Path, name: str, grid: list[list[Any]], known: dict[str, str]) 
         columns[col] = arg
         headers[arg] = (col, text)
     return Sheet(name, grid, header_row, columns, headers)
+
+
+def _at(grid: Any, index: int) -> list[Any] | None:
+    """Row ``index`` (0-based) of a sheet's cells, or None past its last (for a list, or an
+    :class:`cli.xlsx.Grid` that reads no further than asked)."""
+    if isinstance(grid, list):
+        return grid[index] if index < len(grid) else None
+    return grid.get(index)
 
 
 def _known_headers(known: dict[str, str]) -> list[str]:
@@ -301,43 +346,47 @@ def _row(sheet: Sheet, number: int, cells: list[Any]) -> Row:
     return row
 
 
-def _attach_items(intake: Intake, items: Sheet) -> None:
-    """Give each row the data items the 信息项 sheet lists under its 资源代码."""
-    by_code = {row.args["resource_code"]: row for row in intake.rows if "resource_code" in row.args}
-    taken: dict[str, list[tuple[dict[str, Any], tuple[str, int, int]]]] = {}
+ListedItem = tuple[dict[str, Any] | None, tuple[str, int, int], Problem | None]
+
+
+def _items_by_code(intake: Intake, items: Sheet) -> dict[str, list[ListedItem]]:
+    """The 信息项 sheet's items by 资源代码, each with its cell and the problem reading it, if any; a row
+    without a code is a problem of the file (``intake.loose``)."""
+    listed: dict[str, list[ListedItem]] = {}
+    name_col = items.headers.get("name", (0, ""))[0]
+    code_col = items.headers.get("resource_code", (0, "资源代码"))
     for number in range(items.header_row + 1, len(items.grid) + 1):
         cells = items.grid[number - 1]
         value = {arg: (_blank(cells[col]) if col < len(cells) else None) for col, arg in items.columns.items()}
         if all(v is None for v in value.values()):
             continue
         code = _text(value.get("resource_code"))
-        name_col = items.headers.get("name", (0, ""))[0]
-        where = (items.name, number, name_col)
-        owner = by_code.get(code) if code else None
-        if owner is None:
-            intake.loose.append(Problem(number, items.headers.get("resource_code", (0, "资源代码"))[1],
-                                        "INTAKE_ITEM_CODE_UNKNOWN",
-                                        f"资源代码 {code or '(empty)'} is the code of no row of the catalog sheet",
-                                        items.name, f"{column_letter(items.headers.get('resource_code', (0, ''))[0])}"
-                                                    f"{number}"))
+        if not code:
+            intake.loose.append(Problem(number, code_col[1], "INTAKE_ITEM_CODE_UNKNOWN",
+                                        "a 信息项 row names no 资源代码", items.name,
+                                        f"{column_letter(code_col[0])}{number}"))
             continue
+        item, problem = None, None
         try:
             item = _item(_text(value.get("name")), _text(value.get("data_type")), _text(value.get("length")))
         except CellError as exc:
-            owner.problems.append(Problem(number, "信息项", exc.code, exc.message, items.name,
-                                          f"{column_letter(name_col)}{number}", "data_items"))
-            item = None
-        taken.setdefault(code, []).append((item, where))
-    for code, listed in taken.items():
-        row = by_code[code]
-        if "data_items" in row.args:
-            row.problems.append(Problem(row.number, BY_NAME["data_items"].header, "INTAKE_DATA_ITEMS_TWICE",
-                                        f"信息项 of {code} are given both in the 信息项 column and in the 信息项 "
-                                        "sheet: give them in one place", intake.catalog.name, "",
-                                        "data_items"))
-            continue
-        row.args["data_items"] = [item for item, _ in listed if item is not None]
-        row.item_cells = [where for item, where in listed if item is not None]
+            problem = Problem(number, "信息项", exc.code, exc.message, items.name,
+                              f"{column_letter(name_col)}{number}", "data_items")
+        listed.setdefault(code, []).append((item, (items.name, number, name_col), problem))
+    return listed
+
+
+def _attach_items(intake: Intake, row: Row, listed: list[ListedItem]) -> None:
+    """Give ``row`` the data items the 信息项 sheet lists under its 资源代码."""
+    row.problems += [problem for _, _, problem in listed if problem is not None]
+    if "data_items" in row.args:
+        row.problems.append(Problem(row.number, BY_NAME["data_items"].header, "INTAKE_DATA_ITEMS_TWICE",
+                                    f"信息项 of {row.args['resource_code']} are given both in the 信息项 column and "
+                                    "in the 信息项 sheet: give them in one place", intake.catalog.name, "",
+                                    "data_items"))
+        return
+    row.args["data_items"] = [item for item, _, _ in listed if item is not None]
+    row.item_cells = [where for item, where, _ in listed if item is not None]
 
 
 # --- reading cells -------------------------------------------------------------------------------

@@ -107,36 +107,46 @@ def spec_problems(args: dict[str, Any], skip: set[str]) -> list[ArgsInvalid]:
     return found
 
 
-def check_rows(intake: Intake, sender: str, view: NodeView | FileView) -> None:
-    """Add to each row every problem the specs and rules find over ``view``, and mark the rows whose
-    entry is on chain unchanged (``row.unchanged``)."""
-    keys = []
-    for row in intake.rows:
-        a = row.args
-        keys += [entry_key(c) for c in (a.get("resource_code"), *(a.get("related_codes") or ())) if type(c) is str]
-        keys += [approved_key(sender, i) for i in a.get("duty_items") or () if type(i) is str]
-        if type(a.get("note_id")) is str:
-            keys.append(note_key(sender, a["note_id"]))
-    view.prefetch(keys)
-    seen: dict[str, int] = {}
-    state = Overlay(view)
-    for row in intake.rows:
-        for exc in spec_problems(row.args, {p.field.split("[")[0] for p in row.problems}):
-            field = exc.details.get("field", "")
-            row.problems.append(intake.problem(row, field, exc.code, _plain(exc.message)))
-        code = row.args.get("resource_code")
-        if type(code) is str and code in seen:
-            row.problems.append(intake.problem(row, "resource_code", "INTAKE_CODE_REPEATED",
-                                               f"资源代码 {code} is also the code of row {seen[code]}"))
-        call = Call(SimpleNamespace(sender=sender, args=row.args, key_id=""), None)
-        for exc in catalog.rule_problems(state, call):
-            row.problems.append(intake.problem(row, exc.field, exc.code, _rule_message(exc)))
-        if row.problems:
-            continue
-        seen[code] = row.number
-        current = state.get(entry_key(code))
-        row.unchanged = bool(current and current.get("entry")) and current["entry"] == catalog.stored_entry(row.args)
-        state.writes[entry_key(code)] = {"signer": sender, "entry": None}  # later rows see it catalogued
+class Checker:
+    """Checks rows in file order, in as many calls as they come (a file is checked while it is read):
+    each row sees the rows checked before it."""
+
+    def __init__(self, intake: Intake, sender: str, view: NodeView | FileView) -> None:
+        self.intake, self.sender, self.view = intake, sender, view
+        self.seen: dict[str, int] = {}
+        self.state = Overlay(view)
+
+    def check(self, rows: list[Row]) -> None:
+        """Add to each of ``rows`` every problem the specs and rules find, and mark those whose entry is
+        on chain unchanged (``row.unchanged``)."""
+        sender, intake, state = self.sender, self.intake, self.state
+        keys = []
+        for row in rows:
+            a = row.args
+            keys += [entry_key(c) for c in (a.get("resource_code"), *(a.get("related_codes") or ()))
+                     if type(c) is str]
+            keys += [approved_key(sender, i) for i in a.get("duty_items") or () if type(i) is str]
+            if type(a.get("note_id")) is str:
+                keys.append(note_key(sender, a["note_id"]))
+        self.view.prefetch(keys)
+        for row in rows:
+            for exc in spec_problems(row.args, {p.field.split("[")[0] for p in row.problems}):
+                field = exc.details.get("field", "")
+                row.problems.append(intake.problem(row, field, exc.code, _plain(exc.message)))
+            code = row.args.get("resource_code")
+            if type(code) is str and code in self.seen:
+                row.problems.append(intake.problem(row, "resource_code", "INTAKE_CODE_REPEATED",
+                                                   f"资源代码 {code} is also the code of row {self.seen[code]}"))
+            call = Call(SimpleNamespace(sender=sender, args=row.args, key_id=""), None)
+            for exc in catalog.rule_problems(state, call):
+                row.problems.append(intake.problem(row, exc.field, exc.code, _rule_message(exc)))
+            if row.problems:
+                continue
+            self.seen[code] = row.number
+            current = state.get(entry_key(code))
+            row.unchanged = bool(current and current.get("entry")) and current["entry"] == catalog.stored_entry(
+                row.args)
+            state.writes[entry_key(code)] = {"signer": sender, "entry": None}  # later rows see it catalogued
 
 
 def _plain(message: str) -> str:

@@ -25,11 +25,13 @@ GOOD = ("ok", "unchanged", "committed")
 """The statuses of a row that needs nothing more done."""
 
 
-def settle(intake: Intake, sent: list[Row], outcomes: list[Outcome]) -> None:
+def settle(intake: Intake, sent: list[Row], outcomes: list[Outcome], cut_short: bool = False) -> None:
     """Give each row its status: the outcome of its transaction for the rows ``sent``, ``invalid``
-    for a row with problems, ``unchanged`` for one on chain as it is, ``ok`` for the rest (checked)."""
+    for a row with problems, ``unchanged`` for one on chain as it is, ``ok`` for the rest (checked) —
+    or, when the run was ``cut_short``, ``not_sent``."""
     for row in intake.rows:
-        row.status = "invalid" if row.problems else "unchanged" if row.unchanged else "ok"
+        row.status = "invalid" if row.problems else "unchanged" if row.unchanged else \
+            "not_sent" if cut_short else "ok"
     for row, outcome in zip(sent, outcomes):
         row.status, row.height = outcome.status, outcome.height
         if outcome.status == "refused" and outcome.code == "CATALOG_UNCHANGED":

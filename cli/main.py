@@ -591,7 +591,7 @@ def _progress(total: int) -> Iterator[Any]:
     from rich.progress import Progress
 
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("catalog.publish", total=total)
+        task = progress.add_task("catalog.publish", total=total or None)
         yield lambda n: progress.advance(task, n)
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
-from typing import IO, Any
-from xml.etree.ElementTree import XMLParser, iterparse
+from typing import Any, Iterator
+from xml.etree.ElementTree import ParseError, XMLParser, iterparse
+
+from chain.errors import MuluError
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import from_excel
@@ -22,20 +24,54 @@ REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
-def read_workbook(path: Any) -> dict[str, list[list[Any]]]:
-    """Every sheet's rows of cell values by sheet name, in the workbook's order; ``grid[i]`` is row
-    ``i + 1`` and ``grid[i][j]`` column ``j`` (None where empty). Raises ``zipfile.BadZipFile`` or
-    ``KeyError`` for a file that is not a workbook."""
+class Grid:
+    """A sheet's rows, read from its XML as they are asked for: ``grid[i]`` is row ``i + 1`` (a list of
+    cell values, None where empty), ``grid.get(i)`` None past the last row; ``len`` and iterating
+    read them all. So the first rows of a large sheet are at hand before the rest is parsed."""
+
+    def __init__(self, rows: Iterator[list[Any]]) -> None:
+        self._rows = rows
+        self._read: list[list[Any]] = []
+
+    def _fill(self, count: float) -> None:
+        while len(self._read) < count and self._rows is not None:
+            row = next(self._rows, None)
+            if row is None:
+                self._rows = None
+            else:
+                self._read.append(row)
+
+    def get(self, index: int) -> list[Any] | None:
+        self._fill(index + 1)
+        return self._read[index] if index < len(self._read) else None
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            self._fill(float("inf") if index.stop is None or index.stop < 0 else index.stop)
+        else:
+            self._fill(float("inf") if index < 0 else index + 1)
+        return self._read[index]
+
+    def __len__(self) -> int:
+        self._fill(float("inf"))
+        return len(self._read)
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        index = 0
+        while (row := self.get(index)) is not None:
+            yield row
+            index += 1
+
+
+def read_workbook(path: Any) -> dict[str, Grid]:
+    """Every sheet's rows by sheet name, in the workbook's order, each read as it is asked for
+    (:class:`Grid`). Raises ``zipfile.BadZipFile`` or ``KeyError`` for a file that is not a workbook."""
     with zipfile.ZipFile(path) as book:
         names = set(book.namelist())
         shared = _shared_strings(book) if "xl/sharedStrings.xml" in names else []
         dates = _date_styles(book) if "xl/styles.xml" in names else set()
         targets = _sheet_targets(book)
-        grids = {}
-        for title, target in targets:
-            with book.open(target) as sheet:
-                grids[title] = _sheet_rows(sheet, shared, dates)
-        return grids
+    return {title: Grid(_sheet_rows(path, target, shared, dates)) for title, target in targets}
 
 
 def _sheet_targets(book: zipfile.ZipFile) -> list[tuple[str, str]]:
@@ -89,28 +125,37 @@ def _date_styles(book: zipfile.ZipFile) -> set[int]:
     return found
 
 
-def _sheet_rows(sheet: IO[bytes], shared: list[str], dates: set[int]) -> list[list[Any]]:
-    rows: list[list[Any]] = []
-    row: list[Any] = []
-    number = 0
-    for _, el in iterparse(sheet, parser=XMLParser()):
-        tag = el.tag
-        if tag == MAIN + "c":
-            ref = el.get("r")
-            col = _column(ref) if ref else len(row)
-            value = _value(el, shared, dates)
-            if value is not None:
-                row.extend([None] * (col - len(row)))
-                row.append(value)
-            el.clear()
-        elif tag == MAIN + "row":
-            r = el.get("r")
-            number = int(r) if r else number + 1
-            rows.extend([] for _ in range(number - 1 - len(rows)))
-            rows.append(row)
-            row = []
-            el.clear()
-    return rows
+def _sheet_rows(path: Any, target: str, shared: list[str], dates: set[int]) -> Iterator[list[Any]]:
+    """A sheet's rows in order, as its XML is parsed (an empty list for each row the sheet skips)."""
+    try:
+        yield from _parsed_rows(path, target, shared, dates)
+    except (zipfile.BadZipFile, KeyError, ValueError, AttributeError, ParseError) as exc:
+        raise MuluError(f"{path} is not an .xlsx workbook ({exc}): save it from Excel or WPS as .xlsx",
+                        code="FILE_INVALID", path=str(path)) from None
+
+
+def _parsed_rows(path: Any, target: str, shared: list[str], dates: set[int]) -> Iterator[list[Any]]:
+    with zipfile.ZipFile(path) as book, book.open(target) as sheet:
+        row: list[Any] = []
+        number = 0
+        for _, el in iterparse(sheet, parser=XMLParser()):
+            tag = el.tag
+            if tag == MAIN + "c":
+                ref = el.get("r")
+                col = _column(ref) if ref else len(row)
+                value = _value(el, shared, dates)
+                if value is not None:
+                    row.extend([None] * (col - len(row)))
+                    row.append(value)
+                el.clear()
+            elif tag == MAIN + "row":
+                r = el.get("r")
+                last, number = number, int(r) if r else number + 1
+                for _ in range(number - 1 - last):
+                    yield []
+                yield row
+                row = []
+                el.clear()
 
 
 def _column(ref: str, known: dict[str, int] = {}) -> int:  # noqa: B006 - a cache of letters to indexes
