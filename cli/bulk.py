@@ -168,8 +168,8 @@ def _collect(client: Client, waiting: dict[str, tuple[int, str]], outcomes: dict
 def read_records(path: Path) -> list[dict[str, Any]]:
     """Records from a JSON file (an object or a list of them) or a CSV file (one record a row).
 
-    In CSV, list columns hold ``;``-separated values; ``data_items`` holds
-    ``name:type:length`` triples separated by ``;``; ``true``/``false`` are booleans.
+    In CSV, list columns hold ``;``-separated values; ``true``/``false`` are booleans. (A catalog
+    spreadsheet is read by :mod:`cli.intake`, column by column.)
     A file with no record is refused: publishing nothing is a mistake, not a success.
     """
     text = decode_text(path)
@@ -210,17 +210,6 @@ def decode_text(path: Path) -> str:
 LIST_COLUMNS = ("duty_items", "related_codes", "systems")
 
 
-def csv_columns(spec: dict[str, Any]) -> str:
-    """The CSV columns a method takes, from its argument spec (so the help cannot drift from the
-    contract): the required ones, then the optional ones, and how lists and data items are written."""
-    required = [name for name, arg in spec.items() if arg.required]
-    optional = [name for name, arg in spec.items() if not arg.required]
-    return (f"Required columns: {', '.join(required)}. Optional: {', '.join(optional) or 'none'}. "
-            f"In {', '.join(c for c in LIST_COLUMNS if c in spec)} give ;-separated values; in data_items "
-            "name:type:length triples separated by ; (e.g. 学生姓名:C:32;入学日期:D:8); booleans are true or "
-            "false. CSV may be UTF-8 (with or without BOM) or GBK.")
-
-
 def _csv_record(row: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, raw in row.items():
@@ -229,19 +218,9 @@ def _csv_record(row: dict[str, str]) -> dict[str, Any]:
         value: Any = raw.strip()
         if key in LIST_COLUMNS:
             value = [v.strip() for v in value.split(";") if v.strip()]
-        elif key == "data_items":
-            value = [_data_item(v) for v in value.split(";") if v.strip()]
         elif value in ("true", "false"):
             value = value == "true"
         elif key == "version" and value.isdigit():
             value = int(value)
         out[key] = value
     return out
-
-
-def _data_item(text: str) -> dict[str, str]:
-    parts = [p.strip() for p in text.split(":")]
-    item = {"name": parts[0], "data_type": parts[1] if len(parts) > 1 else "C"}
-    if len(parts) > 2 and parts[2]:
-        item["length"] = parts[2]
-    return item

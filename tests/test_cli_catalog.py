@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli.bulk import read_records
+from cli.intake import read_catalog
 from node.samples import by_short
 from tests.test_cli import mulu
 
@@ -116,12 +116,12 @@ def test_csv_in_utf8_with_bom_or_gbk_publishes(served, tmp_path):
     home, url = served
     text = CSV_HEADER + csv_row("301001/000009", "学籍信息", EDU, "学生姓名:C:32", duty="")
     (tmp_path / "utf8.csv").write_text(text, encoding="utf-8")
-    [plain] = read_records(tmp_path / "utf8.csv")
+    [plain] = [row.args for row in read_catalog(tmp_path / "utf8.csv").rows]
     assert plain["name"] == "学籍信息"
     for name, data in (("bom.csv", text.encode("utf-8-sig")), ("gbk.csv", text.encode("gbk"))):
         path = tmp_path / name
         path.write_bytes(data)
-        assert read_records(path) == [plain]
+        assert [row.args for row in read_catalog(path).rows] == [plain]
         out = mulu("catalog", "publish", "--file", path, *key_args(home, EDU), "--node", url, code=1).output
         assert "CATALOG_NOTE_REQUIRED" in out and "invalid=1" in out  # read, and judged by the contract's rules
     undecodable = tmp_path / "latin.csv"
