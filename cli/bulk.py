@@ -12,9 +12,10 @@ import csv
 import io
 import json
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from chain.errors import MuluError
 from cli.client import Client, Member
@@ -50,32 +51,43 @@ def submit_calls(member: Member, calls: list[tuple[str, str, dict[str, Any], str
                  progress: Callable[[int], None] = lambda n: None, timeout: float = 120.0) -> list[Outcome]:
     """Sign and submit ``(contract, method, args, label)`` calls; return one outcome per call.
 
+    A call rejected at the door does not poison the calls after it: those its rejection left
+    with a nonce gap are signed again with the nonces the node now expects, and sent again.
+
     Raises :class:`Interrupted` if the node fails once calls are being sent: every call sent and
     not confirmed is then ``unknown``, and every later one ``not_sent``.
     """
+    return submit_stream(member, (calls[i:i + BATCH] for i in range(0, len(calls), BATCH)), progress, timeout)
+
+
+def submit_stream(member: Member, batches: Iterable[list[tuple[str, str, dict[str, Any], str]]],
+                  progress: Callable[[int], None] = lambda n: None, timeout: float = 120.0) -> list[Outcome]:
+    """:func:`submit_calls` over calls that come in batches of at most :data:`BATCH` as they are made
+    (say, checked while a file is read): each batch is signed while the node admits the one before.
+    The outcomes are of the calls drawn, in order; an error raised while drawing them is raised as
+    :class:`Interrupted` too."""
     client = member.client
+    calls: list[tuple[str, str, dict[str, Any], str]] = []
     outcomes: dict[int, Outcome] = {}
     waiting: dict[str, tuple[int, str]] = {}
     start_height = client.status()["height"]
     sent = 0  # calls[:sent] have been handed to the node (the last batch perhaps only in part)
     try:
-        for offset in range(0, len(calls), BATCH):
-            chunk = calls[offset:offset + BATCH]
-            txs = [member.sign(c, m, a) for c, m, a, _ in chunk]
-            sent = offset + len(chunk)
-            answer = client.submit_batch([tx.to_bytes() for tx in txs])
-            for i, (row, (_, _, _, label)) in enumerate(zip(answer["results"], chunk)):
-                index = offset + i
-                if row["status"] == "pending":
-                    waiting[row["tx_id"]] = (index, label)
-                else:
-                    err = row["error"]
-                    outcomes[index] = Outcome(index, label, "rejected", err["code"],
-                                              err["details"].get("field", ""), err["message"])
-            if any(o.status == "rejected" for o in outcomes.values()):
-                member.resync()  # later nonces would now skip ahead; stop signing on stale ones
-                break
-            progress(len(chunk))
+        with ThreadPoolExecutor(1) as pool:
+            flight = None  # the batch the node is admitting: (its calls, the answer to come)
+            for batch in batches:
+                if not batch:
+                    continue
+                chunk = list(range(len(calls), len(calls) + len(batch)))
+                calls += batch
+                txs = [member.sign(*calls[i][:3]) for i in chunk]  # while the node admits the batch before
+                if flight is not None and _landed(member, calls, *flight, waiting, outcomes):
+                    txs = [member.sign(*calls[i][:3]) for i in chunk]  # a rejection left these nonces stale
+                sent = chunk[-1] + 1
+                flight = (chunk, pool.submit(client.submit_batch, [tx.to_bytes() for tx in txs]))
+                progress(len(chunk))
+            if flight is not None:
+                _landed(member, calls, *flight, waiting, outcomes)
         _collect(client, waiting, outcomes, start_height, timeout)
     except MuluError as exc:
         tx_ids = {index: tx_id for tx_id, (index, _) in waiting.items()}
@@ -84,6 +96,46 @@ def submit_calls(member: Member, calls: list[tuple[str, str, dict[str, Any], str
                                                message="sent, not confirmed: look it up before sending it again"))
         raise Interrupted(exc, _all(calls, outcomes, "the node stopped answering before it was sent")) from None
     return _all(calls, outcomes, "an earlier call was rejected")
+
+
+NONCE_GAP = "TX_NONCE_GAP"
+
+
+def _landed(member: Member, calls: list[tuple[str, str, dict[str, Any], str]], chunk: list[int], answer: Future,
+            waiting: dict[str, tuple[int, str]], outcomes: dict[int, Outcome]) -> bool:
+    """Read the node's answer to the batch ``chunk``; send again, with fresh nonces, the calls a rejection
+    left with a nonce gap, until none is left. True when a call was rejected (so nonces signed since
+    are stale)."""
+    again, rejected = _answered(calls, chunk, answer.result(), waiting, outcomes)
+    if rejected:
+        member.resync()  # the rejected calls used no nonce: the node says which comes next
+    while again:
+        txs = [member.sign(*calls[i][:3]) for i in again]
+        again, more = _answered(calls, again, member.client.submit_batch([tx.to_bytes() for tx in txs]), waiting,
+                                outcomes)
+        if more:
+            member.resync()
+    return rejected
+
+
+def _answered(calls: list[tuple[str, str, dict[str, Any], str]], chunk: list[int], answer: dict[str, Any],
+              waiting: dict[str, tuple[int, str]], outcomes: dict[int, Outcome]) -> tuple[list[int], bool]:
+    """File each call of a batch as waiting for its block or rejected; return the calls refused only for the
+    nonce gap an earlier rejection left (to send again), and whether any was rejected."""
+    again: list[int] = []
+    rejected = False
+    for index, row in zip(chunk, answer["results"]):
+        label = calls[index][3]
+        if row["status"] == "pending":
+            waiting[row["tx_id"]] = (index, label)
+        elif rejected and row["error"]["code"] == NONCE_GAP:
+            again.append(index)
+        else:
+            err = row["error"]
+            outcomes[index] = Outcome(index, label, "rejected", err["code"], err["details"].get("field", ""),
+                                      err["message"])
+            rejected = True
+    return again, rejected
 
 
 def _all(calls: list[tuple[str, str, dict[str, Any], str]], outcomes: dict[int, Outcome],
@@ -101,12 +153,11 @@ def _collect(client: Client, waiting: dict[str, tuple[int, str]], outcomes: dict
         tip = client.status()["height"]
         while height < tip and waiting:
             height += 1
-            for tx in client.block(height)["txs"]:
-                found = waiting.pop(tx["tx_id"], None)
+            for r in client.block_results(height)["results"]:
+                found = waiting.pop(r["tx_id"], None)
                 if found is not None:
-                    r = tx["result"]
                     outcomes[found[0]] = Outcome(found[0], found[1], "committed" if r["status"] == "ok" else "refused",
-                                                 r["code"], r["field"], r["message"], tx["tx_id"], height)
+                                                 r["code"], r["field"], r["message"], r["tx_id"], height)
         if waiting:
             if time.monotonic() > deadline:
                 raise MuluError(f"{len(waiting)} transactions were not committed within {timeout:.0f}s",
@@ -117,8 +168,8 @@ def _collect(client: Client, waiting: dict[str, tuple[int, str]], outcomes: dict
 def read_records(path: Path) -> list[dict[str, Any]]:
     """Records from a JSON file (an object or a list of them) or a CSV file (one record a row).
 
-    In CSV, list columns hold ``;``-separated values; ``data_items`` holds
-    ``name:type:length`` triples separated by ``;``; ``true``/``false`` are booleans.
+    In CSV, list columns hold ``;``-separated values; ``true``/``false`` are booleans. (A catalog
+    spreadsheet is read by :mod:`cli.intake`, column by column.)
     A file with no record is refused: publishing nothing is a mistake, not a success.
     """
     text = decode_text(path)
@@ -159,17 +210,6 @@ def decode_text(path: Path) -> str:
 LIST_COLUMNS = ("duty_items", "related_codes", "systems")
 
 
-def csv_columns(spec: dict[str, Any]) -> str:
-    """The CSV columns a method takes, from its argument spec (so the help cannot drift from the
-    contract): the required ones, then the optional ones, and how lists and data items are written."""
-    required = [name for name, arg in spec.items() if arg.required]
-    optional = [name for name, arg in spec.items() if not arg.required]
-    return (f"Required columns: {', '.join(required)}. Optional: {', '.join(optional) or 'none'}. "
-            f"In {', '.join(c for c in LIST_COLUMNS if c in spec)} give ;-separated values; in data_items "
-            "name:type:length triples separated by ; (e.g. 学生姓名:C:32;入学日期:D:8); booleans are true or "
-            "false. CSV may be UTF-8 (with or without BOM) or GBK.")
-
-
 def _csv_record(row: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, raw in row.items():
@@ -178,19 +218,9 @@ def _csv_record(row: dict[str, str]) -> dict[str, Any]:
         value: Any = raw.strip()
         if key in LIST_COLUMNS:
             value = [v.strip() for v in value.split(";") if v.strip()]
-        elif key == "data_items":
-            value = [_data_item(v) for v in value.split(";") if v.strip()]
         elif value in ("true", "false"):
             value = value == "true"
         elif key == "version" and value.isdigit():
             value = int(value)
         out[key] = value
     return out
-
-
-def _data_item(text: str) -> dict[str, str]:
-    parts = [p.strip() for p in text.split(":")]
-    item = {"name": parts[0], "data_type": parts[1] if len(parts) > 1 else "C"}
-    if len(parts) > 2 and parts[2]:
-        item["length"] = parts[2]
-    return item

@@ -71,6 +71,10 @@ class Client:
     def block(self, height: int) -> dict[str, Any]:
         return self.get(f"/v1/blocks/{height}")
 
+    def block_results(self, height: int) -> dict[str, Any]:
+        """The outcome of each transaction of a block, without the transactions' bodies."""
+        return self.get(f"/v1/blocks/{height}/results")
+
     def tx(self, tx_id: str) -> dict[str, Any]:
         return self.get(f"/v1/txs/{tx_id}")
 
@@ -91,6 +95,10 @@ class Client:
 
     def state_proof(self, key: str, height: int | None = None) -> dict[str, Any]:
         return self.get("/v1/state/proof", key=key, height=height)
+
+    def state_values(self, keys: list[str]) -> list[Any]:
+        """The current values of up to 1000 state keys at once (None where there is none)."""
+        return self._request("POST", "/v1/state/batch", json={"keys": keys})["values"]
 
     def members(self, after: str = "", limit: int = 100) -> dict[str, Any]:
         return self.get("/v1/members", after=after or None, limit=limit)

@@ -55,7 +55,8 @@ app.add_typer(store_app, name="store")
 app.add_typer(envelope_app, name="envelope")
 
 console = Console(width=None if sys.stdout.isatty() else 160)
-NODE = typer.Option("http://127.0.0.1:8500", "--node", envvar="MULU_NODE", help="The node's API URL.")
+NODE_URL = "http://127.0.0.1:8500"
+NODE = typer.Option(NODE_URL, "--node", envvar="MULU_NODE", help="The node's API URL.")
 
 
 def fail(exc: MuluError) -> None:
@@ -408,9 +409,9 @@ def _print_overlaps(client: Client) -> None:
         return
     names = {m["uscc"]: m["name"] for m in client.members(limit=1000)["members"]}
     print_table("一数一源 重复采集提示 / single-source overlaps (000:第七条)",
-                ("资源代码 resource", "信息项 item", "已由 provided by", "其条目数 their entries"),
-                [(row["resource_code"], o["item"], names.get(o["provider"], o["provider"]), o["entries"])
-                 for row in rows for o in row["overlaps"]])
+                ("资源代码 resource", "信息项 item", "填写为 as written", "已由 provided by", "其条目数 their entries"),
+                [(row["resource_code"], o["item"], o.get("written") or o["item"],
+                  names.get(o["provider"], o["provider"]), o["entries"]) for row in rows for o in row["overlaps"]])
 
 
 # --- transactions ----------------------------------------------------------------
@@ -535,18 +536,99 @@ def duty_list(department: str, node: str = NODE) -> None:
 
 
 def _publish_help() -> str:
-    from cli.bulk import csv_columns
-    from contracts.catalog import ENTRY_ARGS
+    from cli.intake_fields import COLUMNS
 
-    return f"Publish catalog entries (1272号 metadata), one a CSV row or JSON object.\n\n{csv_columns(ENTRY_ARGS)}"
+    columns = "; ".join(f"{c.header} ({c.name})" for c in COLUMNS)
+    return ("Publish catalog entries from the 1272 spreadsheet (.xlsx or .csv) or JSON, one entry a row: "
+            "checked first (every error of every row, with its row, column and code), rows already on chain "
+            "unchanged skipped, the rest signed and sent; a row refused does not stop the others. Exit 0 when "
+            "every row is on chain.\n\n"
+            f"Columns, by Chinese header or English name: {columns}. Values in Chinese or English (有条件共享 or "
+            "conditional, 每季度 or quarterly, 是/否, dates as 2026-07-01, 2026/7/1 or 2026年7月1日); 信息项 as "
+            "name:type:length separated by 、 or ； (e.g. 学生姓名:字符型:32、入学日期:D:8), or one a row in a "
+            "信息项 sheet (资源代码, 信息项名称, 数据类型, 长度). CSV may be UTF-8 (with or without BOM) or GBK. "
+            "`mulu catalog template` writes an empty spreadsheet.")
+
+
+@catalog_app.command("template")
+def catalog_template(out: Path = typer.Option(..., "--out", help="The .xlsx to write, e.g. 数据目录模板.xlsx.")) -> None:
+    """Write an empty catalog spreadsheet (1272 layout): headers, drop-down lists, an example, 填写说明."""
+    from cli.intake import write_template
+
+    if out.exists():
+        fail(MuluError(f"{out} exists; refusing to overwrite it", code="FILE_EXISTS"))
+    with writing(out):
+        write_template(out)
+    show({"file": str(out)})
 
 
 @catalog_app.command("publish", help=_publish_help())
-def catalog_publish(file: Path = typer.Option(..., "--file", help="JSON or CSV of catalog entries."),
-                    key: Path = KEY, sender: str = SENDER, passphrase: Optional[str] = PASSPHRASE,
-                    node: str = NODE) -> None:
-    """Publish catalog entries; the help, with every column, is made from the contract's argument spec."""
-    _bulk(node, key, sender, passphrase, "catalog", "publish", _records(file), "resource_code")
+def catalog_publish(file: Path = typer.Option(..., "--file", help="The catalog: .xlsx, .csv or .json."),
+                    key: Optional[Path] = typer.Option(None, "--key", help="Signing key file (PEM); not needed "
+                                                                           "with --check."),
+                    sender: str = SENDER, passphrase: Optional[str] = PASSPHRASE,
+                    node: Optional[str] = typer.Option(None, "--node", envvar="MULU_NODE",
+                                                       help="The node's API URL (default http://127.0.0.1:8500); "
+                                                            "--check without it checks the file alone."),
+                    check: bool = typer.Option(False, "--check", help="Check every row (against the node's state "
+                                                                     "with --node) and sign nothing."),
+                    report: Optional[Path] = typer.Option(None, "--report", help="Write a copy of the input as "
+                                                          ".xlsx with an outcome column and the bad cells marked."),
+                    assign_codes: bool = typer.Option(False, "--assign-codes",
+                                                      help="Give rows without 信息资源代码 the next free 后段码 "
+                                                           "under their 前段码 (类/项/目/细目).")) -> None:
+    from cli.intake_run import publish_file
+
+    if not check and key is None:
+        fail(MuluError("give --key to sign with (or --check to check only)", code="USAGE"))
+    if report is not None and report.exists():
+        fail(MuluError(f"{report} exists; refusing to overwrite it", code="FILE_EXISTS"))
+    with reading():
+        member = None if check else signer(node or NODE_URL, key, sender, passphrase)
+        client = member.client if member else (Client(node) if node else None)
+        intake, error = publish_file(file, sender, client, member, check=check, assign_codes=assign_codes,
+                                     progress=_progress)
+    _print_intake(intake)
+    if report is not None:
+        from cli.intake_report import write_report
+
+        with writing(report):
+            write_report(intake, report)
+        console.print(f"report: {report}")
+    from cli.intake_report import all_good
+
+    if error is not None:
+        fail(error)
+    if not all_good(intake):
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Any]:
+    """A progress bar over ``total`` calls, gone when done; yields the function advancing it."""
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("catalog.publish", total=total or None)
+        yield lambda n: progress.advance(task, n)
+
+
+def _print_intake(intake: Any) -> None:
+    from cli.intake_report import TABLE_COLUMNS, counts, table_rows
+
+    lines = table_rows(intake)
+    title = f"{intake.path.name}: {len(intake.rows)} rows"
+    if len(lines) <= PLAIN_OVER:
+        print_table(title, TABLE_COLUMNS, lines)
+    else:  # thousands of rows: plain tab-separated lines, which print in a fraction of a table's time
+        out = [title, "\t".join(TABLE_COLUMNS)]
+        out += ["\t".join("" if cell is None else str(cell) for cell in line) for line in lines]
+        sys.stdout.write("\n".join(out) + "\n")
+    console.print(" ".join(f"{k}={v}" for k, v in counts(intake).items()))
+
+
+PLAIN_OVER = 500
+"""Outcome lines above which a file's outcomes print as tab-separated lines rather than a table."""
 
 
 @catalog_app.command("show")
@@ -585,11 +667,25 @@ def catalog_provides(item: str = typer.Argument(..., help="A data item (信息�
     """一数一源: which departments already provide a data item, and in which of their entries."""
     def run() -> None:
         client = Client(node)
-        rows = client.get("/v1/catalog/provides", item=item)["providers"]
+        answer = client.get("/v1/catalog/provides", item=item)
+        if answer["generic"]:
+            console.print(f"一数一源: {answer['asked']} is a generic item (数据元字典), never an overlap")
+            return
         names = {m["uscc"]: m["name"] for m in client.members(limit=1000)["members"]}
-        print_table(f"一数一源: {item}", ("提供方 provider", "统一社会信用代码", "资源代码 resources"),
-                    [(names.get(r["provider"], ""), r["provider"], "; ".join(r["resource_codes"])) for r in rows])
+        title = answer["item"] if answer["item"] == answer["asked"] else f"{answer['item']} (as written: {answer['asked']})"
+        print_table(f"一数一源: {title}", ("提供方 provider", "统一社会信用代码", "资源代码 resources"),
+                    [(names.get(r["provider"], ""), r["provider"], "; ".join(r["resource_codes"]))
+                     for r in answer["providers"]])
     fetch(run)
+
+
+@catalog_app.command("elements")
+def catalog_elements(node: str = NODE) -> None:
+    """数据元: the data-element dictionary 一数一源 matches through (standard names, synonyms, generic items)."""
+    answer = fetch(lambda: Client(node).get("/v1/catalog/elements", limit=1000))
+    print_table("数据元 data elements", ("标准名称 standard name", "类型 type", "长度 length", "同义词 synonyms"),
+                [(e["name"], e["data_type"], e["length"], "、".join(e["synonyms"])) for e in answer["elements"]])
+    console.print("通用信息项 generic items (never an overlap): " + "、".join(answer["generic"]))
 
 
 @catalog_app.command("overlaps")
@@ -629,6 +725,45 @@ def gov_vote(proposal_id: str, approve: bool = typer.Option(..., "--approve/--re
              sender: str = SENDER, passphrase: Optional[str] = PASSPHRASE, node: str = NODE) -> None:
     """Vote on a proposal; the deciding approval runs its action in the same transaction."""
     _send(node, key, sender, passphrase, "governance", "vote", {"proposal_id": proposal_id, "approve": approve})
+
+
+@governance_app.command("onboard")
+def gov_onboard(file: Path = typer.Option(..., "--file", help="A sheet of 单位名称, 统一社会信用代码, 角色, 公钥 "
+                                                             "(.xlsx or .csv; Chinese or English headers)."),
+                reason: str = typer.Option(..., "--reason"), key: Path = KEY, sender: str = SENDER,
+                passphrase: Optional[str] = PASSPHRASE, node: str = NODE) -> None:
+    """Propose many new members at once (identity.add_members, up to 200 a proposal): voted on once.
+
+    角色 holds roles separated by 、 (政务部门, 区, 审计… or department, district, auditor…); 公钥 the
+    public key in hex as `mulu keygen` prints it. Every row is checked first; with any bad row
+    nothing is proposed."""
+    from cli.onboard import batches, read_members
+
+    with reading():
+        members, problems = read_members(file)
+    if problems:
+        print_table(f"{file.name}: {len(problems)} problems", ("行 row", "列 column", "单元格 cell", "代码 code",
+                                                               "说明 message"),
+                    [(p.row, p.column, p.cell, p.code, p.message) for p in problems])
+        raise typer.Exit(1)
+    try:
+        member = signer(node, key, sender, passphrase)
+        answers = [member.call("governance", "propose", {"action": {"contract": "identity", "method": "add_members",
+                                                                    "args": {"members": chunk}}, "reason": reason})
+                   for chunk in batches(members)]
+    except MuluError as exc:
+        fail(exc)
+    show({"members": len(members), "proposals": [_proposal_of(a) for a in answers],
+          "vote": "mulu governance vote ID --approve (each approver, once per proposal)"})
+    if any(a.get("status") != "committed" for a in answers):
+        raise typer.Exit(1)
+
+
+def _proposal_of(answer: dict[str, Any]) -> dict[str, Any]:
+    """A propose call's answer as the proposal's id and status (its refusal's code, if refused)."""
+    events = (answer.get("result") or {}).get("events") or []
+    pid = next((e["attributes"]["id"] for e in events if e["type"] == "proposed"), None)
+    return {"id": pid, "status": answer.get("status"), "code": (answer.get("result") or {}).get("code") or None}
 
 
 @governance_app.command("list")

@@ -31,7 +31,7 @@ def record_of(version: dict) -> dict:
     return {k: v for k, v in version.items() if k not in ("state_height", "prev_hash", "hash")}
 
 
-def entry(code="301001/000001", owner=EDU, items=("学生姓名", "学籍号", "身份证号"), **extra):
+def entry(code="301001/000001", owner=EDU, items=("学生姓名", "学籍号", "社保卡号"), **extra):
     cls, item, category = code[0], code[1:3], code[3:6]
     return {
         "resource_code": code, "class": cls, "item": item, "category": category,
@@ -78,34 +78,34 @@ def test_publish_records_the_entry_its_owner_and_index(net):
 
 
 def test_single_source_overlap_is_recorded_not_refused(net):
-    """000:第七条: another department declaring 身份证号 succeeds, and the overlap names the provider."""
+    """000:第七条: another department declaring 社保卡号 succeeds, and the overlap names the provider."""
     assert run(net, EDU, "publish", entry()).ok
-    result = run(net, HEALTH, "publish", entry("302001/000001", HEALTH, ("患者姓名", "身份证号", "就诊日期"),
+    result = run(net, HEALTH, "publish", entry("302001/000001", HEALTH, ("患者姓名", "社保卡号", "就诊日期"),
                                                provider="北京市卫生健康委员会"))
     assert result.ok, result
     overlaps = net.ledger.state.get(catalog.overlap_key("302001/000001"))
-    assert overlaps == [{"item": "身份证号", "provider": EDU, "entries": 1}]
+    assert overlaps == [{"item": "社保卡号", "provider": EDU, "entries": 1}]
     [event] = [e for e in result.events if e[0] == "single_source_overlap"]
     assert event[1]["article"] == catalog.ARTICLE_SINGLE_SOURCE and event[1]["providers"] == [EDU]
-    assert net.ledger.state.get(catalog.provides_key("身份证号")) == [[EDU, 1, ["301001/000001"]],
+    assert net.ledger.state.get(catalog.provides_key("社保卡号")) == [[EDU, 1, ["301001/000001"]],
                                                                  [HEALTH, 1, ["302001/000001"]]]
 
 
 def test_single_source_index_counts_entries_per_provider(net):
     """However many entries declare an item, its 一数一源 index holds one count per department:
-    a department's second entry with 身份证号 counts 2, a version dropping it counts 1 again,
+    a department's second entry with 社保卡号 counts 2, a version dropping it counts 1 again,
     and another department's overlap names the provider with its count."""
     assert run(net, EDU, "publish", entry()).ok
     assert run(net, EDU, "publish", entry("301001/000002")).ok
-    assert net.ledger.state.get(catalog.provides_key("身份证号")) == [[EDU, 2, ["301001/000001", "301001/000002"]]]
-    result = run(net, HEALTH, "publish", entry("302001/000001", HEALTH, ("患者姓名", "身份证号"),
+    assert net.ledger.state.get(catalog.provides_key("社保卡号")) == [[EDU, 2, ["301001/000001", "301001/000002"]]]
+    result = run(net, HEALTH, "publish", entry("302001/000001", HEALTH, ("患者姓名", "社保卡号"),
                                                provider="北京市卫生健康委员会"))
     assert result.ok, result
     assert net.ledger.state.get(catalog.overlap_key("302001/000001")) == [
-        {"item": "身份证号", "provider": EDU, "entries": 2}]
-    dropped = entry("301001/000002", items=("学生姓名", "学籍号"), reason="不再采集身份证号")
+        {"item": "社保卡号", "provider": EDU, "entries": 2}]
+    dropped = entry("301001/000002", items=("学生姓名", "学籍号"), reason="不再采集社保卡号")
     assert run(net, EDU, "publish", dropped).ok
-    assert net.ledger.state.get(catalog.provides_key("身份证号")) == [[EDU, 1, ["301001/000001"]],
+    assert net.ledger.state.get(catalog.provides_key("社保卡号")) == [[EDU, 1, ["301001/000001"]],
                                                                  [HEALTH, 1, ["302001/000001"]]]
     assert net.ledger.state.get(catalog.provides_key("学籍号")) == [[EDU, 2, ["301001/000001", "301001/000002"]]]
 
@@ -124,7 +124,7 @@ def _declaring(state, item, provider, limit=100):
 
 @pytest.mark.parametrize("count", [3, keys.INLINE_CODES + 2])
 def test_declared_by_lists_what_the_current_versions_declare(net, count):
-    """A department's entries declaring 身份证号 are listed in code order, paged by cursor, whether
+    """A department's entries declaring 社保卡号 are listed in code order, paged by cursor, whether
     their codes fit the item's index row (3) or outgrew it into keys of their own: a version
     dropping the item takes its entry off the list, a later version declaring it again puts it
     back, and an entry that never declared it is never listed."""
@@ -133,22 +133,22 @@ def test_declared_by_lists_what_the_current_versions_declare(net, count):
                net.tx(EDU, "catalog", "publish", entry("301001/000099", items=("学生姓名",))))
     net.blocks()
     state = net.ledger.state
-    assert _declaring(state, "身份证号", EDU) == (codes, [count])
+    assert _declaring(state, "社保卡号", EDU) == (codes, [count])
     pages = [2] * (count // 2) + [count % 2]  # a full page names a cursor: an empty page may end the list
-    assert _declaring(state, "身份证号", EDU, limit=2) == (codes, pages)
-    assert _declaring(state, "身份证号", HEALTH) == ([], [0])
+    assert _declaring(state, "社保卡号", EDU, limit=2) == (codes, pages)
+    assert _declaring(state, "社保卡号", HEALTH) == ([], [0])
 
-    dropped = entry(codes[1], items=("学生姓名", "学籍号"), reason="不再采集身份证号")
+    dropped = entry(codes[1], items=("学生姓名", "学籍号"), reason="不再采集社保卡号")
     assert run(net, EDU, "publish", dropped).ok
-    assert _declaring(state, "身份证号", EDU)[0] == [codes[0], *codes[2:]]
-    [row] = catalog_queries.provides(state, item="身份证号")["providers"]
+    assert _declaring(state, "社保卡号", EDU)[0] == [codes[0], *codes[2:]]
+    [row] = catalog_queries.provides(state, item="社保卡号")["providers"]
     assert (row["provider"], row["entries"], row["resource_codes"]) == (EDU, count - 1, [codes[0], *codes[2:]])
     assert _declaring(state, "学籍号", EDU)[0] == codes
 
     assert run(net, EDU, "publish", {**dropped, "data_items": entry()["data_items"], "reason": "恢复采集"}).ok
-    assert _declaring(state, "身份证号", EDU)[0] == codes
+    assert _declaring(state, "社保卡号", EDU)[0] == codes
     assert state.get(catalog.entry_key(codes[1]))["version"] == 3
-    assert catalog_queries.provides(state, item="身份证号", limit=2)["providers"] == [
+    assert catalog_queries.provides(state, item="社保卡号", limit=2)["providers"] == [
         {"provider": EDU, "entries": count, "resource_codes": codes[:2], "next": codes[1]}]
 
 
@@ -172,9 +172,9 @@ class CountingReader:
 
 
 def test_declared_by_reads_its_page_from_the_index_not_every_entry(net):
-    """Listing the entries declaring an item reads the item's index row and at most one record per
-    code listed — never the department's entries one by one to filter them — however many
-    entries the department has."""
+    """Listing the entries declaring an item reads the data-element dictionary, the item's index row
+    and at most one record per code listed — never the department's entries one by one to filter
+    them — however many entries the department has."""
     many = keys.INLINE_CODES + 4
     net.submit(*[net.tx(EDU, "catalog", "publish", entry(f"301001/{n:06d}", items=("学生姓名", "学籍号")
                                                          if n in (5, 9) else ("学生姓名",)))
@@ -184,17 +184,17 @@ def test_declared_by_reads_its_page_from_the_index_not_every_entry(net):
                               ("学生姓名", 3, [f"301001/{n:06d}" for n in (1, 2, 3)])):
         reader = CountingReader(net.ledger.state)
         assert catalog_queries.declared_by(reader, item=item, provider=EDU, limit=limit)["resource_codes"] == want
-        assert reader.reads <= 1 + len(want), (item, reader.reads)
+        assert reader.reads <= 2 + len(want), (item, reader.reads)
         assert not any(p.startswith(keys.DEPT) for p in reader.prefixes)
         reader = CountingReader(net.ledger.state)
         catalog_queries.provides(reader, item=item, limit=limit)
-        assert reader.reads <= 1 + len(want), (item, reader.reads)
+        assert reader.reads <= 2 + len(want), (item, reader.reads)
 
 
 def test_an_item_name_holding_slashes_and_percent_lists_only_itself(net):
     """Data item names are free text: ``a/b`` and ``a%2Fb`` are two items, and neither lists the
     other's entries, even once their codes moved to keys of their own."""
-    names = ("编号/类别", "编号%2F类别", "编号")
+    names = ("证号/类别", "证号%2F类别", "证号")
     for n in range(1, keys.INLINE_CODES + 2):
         for i, name in enumerate(names):
             net.submit(net.tx(EDU, "catalog", "publish", entry(f"30100{i + 1}/{n:06d}", items=(name,))))
@@ -220,10 +220,10 @@ def test_versions_link_by_hash_and_diff_names_what_changed(net):
     d = catalog.diff(record_of(v1), record_of(v2))
     assert d["fields"] == {"update_cycle": {"from": "daily", "to": "weekly"}}
     assert [i["name"] for i in d["items_added"]] == ["入学日期"]
-    assert [i["name"] for i in d["items_removed"]] == ["身份证号"]
+    assert [i["name"] for i in d["items_removed"]] == ["社保卡号"]
     assert [i["name"] for i in d["items_changed"]] == ["学生姓名"]
     # the dropped item no longer counts EDU as a provider
-    assert state.get(catalog.provides_key("身份证号")) is None
+    assert state.get(catalog.provides_key("社保卡号")) is None
     # as of the first version's height, the entry reads as version 1
     assert state.version(catalog.entry_key("301001/000001"), v1["height"]).value["version"] == 1
 
@@ -316,7 +316,7 @@ def test_api_serves_entries_versions_diffs_and_overlaps(net):
     assert run(net, EDU, "publish", entry()).ok
     first_height = net.ledger.tip.height
     assert run(net, EDU, "publish", entry(update_cycle="weekly", reason="更新")).ok
-    assert run(net, HEALTH, "publish", entry("302001/000001", HEALTH, ("身份证号",))).ok
+    assert run(net, HEALTH, "publish", entry("302001/000001", HEALTH, ("社保卡号",))).ok
     client = TestClient(create_app(net.node))
     code = "301001/000001"
     assert client.get("/v1/catalog/entry", params={"code": code}).json()["version"] == 2
@@ -332,16 +332,16 @@ def test_api_serves_entries_versions_diffs_and_overlaps(net):
     assert [e["resource_code"] for e in listing["entries"]] == [code]
     overlaps = client.get("/v1/catalog/overlaps").json()["overlaps"]
     assert overlaps == [{"resource_code": "302001/000001",
-                         "overlaps": [{"item": "身份证号", "provider": EDU, "entries": 1}]}]
+                         "overlaps": [{"item": "社保卡号", "written": None, "provider": EDU, "entries": 1}]}]
     health = client.get("/v1/catalog/entry", params={"code": "302001/000001"}).json()
     assert health["overlaps"][0]["provider"] == EDU
-    provides = client.get("/v1/catalog/provides", params={"item": "身份证号"}).json()
-    assert provides == {"item": "身份证号", "providers": sorted([
+    provides = client.get("/v1/catalog/provides", params={"item": "社保卡号"}).json()
+    assert provides == {"item": "社保卡号", "asked": "社保卡号", "generic": False, "providers": sorted([
         {"provider": EDU, "entries": 1, "resource_codes": [code], "next": None},
         {"provider": HEALTH, "entries": 1, "resource_codes": ["302001/000001"], "next": None}],
         key=lambda r: r["provider"])}
-    declared = client.get("/v1/catalog/declared", params={"item": "身份证号", "provider": HEALTH}).json()
-    assert declared == {"item": "身份证号", "provider": HEALTH, "resource_codes": ["302001/000001"], "next": None}
+    declared = client.get("/v1/catalog/declared", params={"item": "社保卡号", "provider": HEALTH}).json()
+    assert declared == {"item": "社保卡号", "provider": HEALTH, "resource_codes": ["302001/000001"], "next": None}
     assert client.get("/v1/catalog/provides", params={"item": "无人采集"}).json()["providers"] == []
     missing = client.get("/v1/catalog/diff", params={"code": code, "from": 1, "to": 9})
     assert (missing.status_code, missing.json()["code"]) == (404, "CATALOG_ENTRY_NOT_FOUND")
@@ -385,16 +385,16 @@ def test_invalid_control_characters_in_text_are_refused_at_the_door(net):
 def test_an_overlap_is_cleared_when_the_item_is_dropped(net):
     """A new version without the overlapping item clears the entry's overlap record."""
     assert run(net, EDU, "publish", entry()).ok
-    health = entry("302001/000001", HEALTH, ("患者姓名", "身份证号"))
+    health = entry("302001/000001", HEALTH, ("患者姓名", "社保卡号"))
     assert run(net, HEALTH, "publish", health).ok
     assert net.ledger.state.get(catalog.overlap_key("302001/000001"))
     assert run(net, HEALTH, "publish", {**health, "data_items": [{"name": "患者姓名", "data_type": "C"}],
-                                        "reason": "不再采集身份证号，改由共享获取"}).ok
+                                        "reason": "不再采集社保卡号，改由共享获取"}).ok
     assert net.ledger.state.get(catalog.overlap_key("302001/000001")) is None
     assert net.ledger.state.get(catalog.overlap_key("301001/000001")) is None  # never had one
 
 
-POOL = ("姓名", "身份证号", "出生日期", "住址", "联系电话")
+POOL = ("姓名", "社保卡号", "出生日期", "住址", "联系电话")
 
 
 @pytest.mark.parametrize("inline", [keys.INLINE_CODES, 1])
@@ -435,7 +435,7 @@ def test_single_source_index_is_what_the_current_entries_say(net, monkeypatch, i
             assert listed == sorted(declaring.get((name, d), [])), (name, d)
 
 
-@pytest.mark.parametrize("spelling", ["身份证号\u200b", "身份证号\ufe0f", " 身份证号\u3000", "身份\u200d证号", "身份证号\ufeff"])
+@pytest.mark.parametrize("spelling", ["社保卡号\u200b", "社保卡号\ufe0f", " 社保卡号\u3000", "社保\u200d卡号", "社保卡号\ufeff"])
 def test_a_name_spelled_with_invisible_characters_is_the_same_item(net, spelling):
     """A data item named with a zero-width space, a variation selector, a joiner, a BOM or
     full-width spaces is the same item as the plain name: 一数一源 flags it (000:第七条), and
@@ -444,9 +444,9 @@ def test_a_name_spelled_with_invisible_characters_is_the_same_item(net, spelling
     result = run(net, HEALTH, "publish", entry("302001/000001", HEALTH, (spelling, "出生证号")))
     assert result.ok, result
     record = net.ledger.state.get(catalog.entry_key("302001/000001"))
-    assert [i["name"] for i in record["entry"]["data_items"]] == ["身份证号", "出生证号"]
+    assert [i["name"] for i in record["entry"]["data_items"]] == ["社保卡号", "出生证号"]
     overlaps = net.ledger.state.get(catalog.overlap_key("302001/000001"))
-    assert overlaps == [{"item": "身份证号", "provider": EDU, "entries": 1}]
+    assert overlaps == [{"item": "社保卡号", "provider": EDU, "entries": 1}]
     assert catalog_queries.provides(net.ledger.state, item=spelling)["providers"][0]["provider"] == EDU
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli.bulk import read_records
+from cli.intake import read_catalog
 from node.samples import by_short
 from tests.test_cli import mulu
 
@@ -34,24 +34,31 @@ def key_args(home: Path, member) -> list:
     return ["--key", home.key_file(member.uscc), "--sender", member.uscc]
 
 
-def test_duty_and_catalog_files_end_to_end(served, tmp_path):
-    """Propose, approve, publish from files; a refused entry exits 1 naming its rule; reads show the rest."""
-    home, url = served
+def approve_duties(home: Path, url: str, tmp_path: Path, member=EDU) -> None:
+    """``member`` proposes duty items D01-01 and D01-02 and 编办 approves them, from files."""
     node = ["--node", url]
     duties = tmp_path / "duties.json"
     duties.write_text(json.dumps([
         {"item_id": f"D01-0{i}", "main_duty": "负责本市基础教育管理工作", "title": title,
          "sanding_text": "（一）统筹管理本市基础教育", "basis": "《义务教育法》", "reason": "依据三定规定编制"}
         for i, title in ((1, "中小学学籍管理"), (2, "学前教育管理"))], ensure_ascii=False), encoding="utf-8")
-    out = mulu("duty", "propose", "--file", duties, *key_args(home, EDU), *node).output
+    out = mulu("duty", "propose", "--file", duties, *key_args(home, member), *node).output
     assert "committed=2" in out
 
     approvals = tmp_path / "approvals.csv"
     approvals.write_text("department,item_id,version,note\n"
-                         f"{EDU.uscc},D01-01,1,同意\n{EDU.uscc},D01-02,1,同意\n", encoding="utf-8")
+                         f"{member.uscc},D01-01,1,同意\n{member.uscc},D01-02,1,同意\n", encoding="utf-8")
     assert "committed=2" in mulu("duty", "approve", "--file", approvals, *key_args(home, BIANBAN), *node).output
-    listing = mulu("duty", "list", EDU.uscc, *node).output
+    listing = mulu("duty", "list", member.uscc, *node).output
     assert "中小学学籍管理" in listing and "approved" in listing
+
+
+def test_duty_and_catalog_files_end_to_end(served, tmp_path):
+    """Propose, approve, publish from files; a bad entry is reported, checked before signing, naming its
+    rule, and exits 1; reads show the rest."""
+    home, url = served
+    node = ["--node", url]
+    approve_duties(home, url, tmp_path)
 
     entries = tmp_path / "entries.csv"
     entries.write_text(CSV_HEADER
@@ -59,7 +66,7 @@ def test_duty_and_catalog_files_end_to_end(served, tmp_path):
                        + csv_row("301001/000002", "内部研判信息", EDU, "研判结论:C:200", share_type="not_shared",
                                  condition=""), encoding="utf-8")
     refused = mulu("catalog", "publish", "--file", entries, *key_args(home, EDU), *node, code=1).output
-    assert "committed=1 refused=1" in refused
+    assert "committed=1 invalid=1" in refused  # checked before signing: never sent
     assert "CATALOG_SHARE_BASIS_MISSING" in refused and "share_basis" in refused
 
     # 市卫生健康委 has no approved duty item: refused naming the article's field
@@ -83,6 +90,11 @@ def test_duty_and_catalog_files_end_to_end(served, tmp_path):
     assert "中小学学籍信息" in mulu("catalog", "list", EDU.uscc, *node).output
     provides = mulu("catalog", "provides", "公民身份号码", *node).output
     assert "301001/000001" in provides and EDU.name in provides
+    synonym = mulu("catalog", "provides", "身份证号", *node).output  # through the data-element dictionary
+    assert "公民身份号码 (as written: 身份证号)" in synonym and "301001/000001" in synonym
+    assert "generic item" in mulu("catalog", "provides", "序号", *node).output
+    elements = mulu("catalog", "elements", *node).output
+    assert "统一社会信用代码" in elements and "社会信用代码" in elements and "序号" in elements
 
 
 def test_invalid_files_name_the_problem(served, tmp_path):
@@ -104,14 +116,14 @@ def test_csv_in_utf8_with_bom_or_gbk_publishes(served, tmp_path):
     home, url = served
     text = CSV_HEADER + csv_row("301001/000009", "学籍信息", EDU, "学生姓名:C:32", duty="")
     (tmp_path / "utf8.csv").write_text(text, encoding="utf-8")
-    [plain] = read_records(tmp_path / "utf8.csv")
+    [plain] = [row.args for row in read_catalog(tmp_path / "utf8.csv").rows]
     assert plain["name"] == "学籍信息"
     for name, data in (("bom.csv", text.encode("utf-8-sig")), ("gbk.csv", text.encode("gbk"))):
         path = tmp_path / name
         path.write_bytes(data)
-        assert read_records(path) == [plain]
+        assert [row.args for row in read_catalog(path).rows] == [plain]
         out = mulu("catalog", "publish", "--file", path, *key_args(home, EDU), "--node", url, code=1).output
-        assert "CATALOG_NOTE_REQUIRED" in out and "refused=1" in out  # read, sent, judged by the contract
+        assert "CATALOG_NOTE_REQUIRED" in out and "invalid=1" in out  # read, and judged by the contract's rules
     undecodable = tmp_path / "latin.csv"
     undecodable.write_bytes(CSV_HEADER.encode() + b"\xff\xfe\x81\x00\n")
     out = mulu("catalog", "publish", "--file", undecodable, *key_args(home, EDU), "--node", url, code=1).output
@@ -136,6 +148,7 @@ def test_node_lost_mid_run_shows_each_rows_fate(served, tmp_path, monkeypatch):
     from cli.client import ApiError, Client
 
     home, url = served
+    approve_duties(home, url, tmp_path)
     monkeypatch.setattr(cli.bulk, "BATCH", 2)
     real = Client.submit_batch
     batches = []
@@ -152,8 +165,8 @@ def test_node_lost_mid_run_shows_each_rows_fate(served, tmp_path, monkeypatch):
                                             for i in range(1, 6)), encoding="utf-8")
     out = mulu("catalog", "publish", "--file", entries, *key_args(home, EDU), "--node", url, code=1).output
     assert "error NODE_UNREACHABLE:" in out
-    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in out.splitlines()
-            if line.startswith("│ 301001/")}
+    rows = {line.split("│")[2].strip(): line.split("│")[3].strip().split()[-1] for line in out.splitlines()
+            if "│ 301001/" in line}
     assert rows == {"301001/000001": "unknown", "301001/000002": "unknown", "301001/000003": "unknown",
                     "301001/000004": "unknown", "301001/000005": "not_sent"}
     assert "unknown=4 not_sent=1" in out

@@ -156,6 +156,27 @@ def test_add_member_runs_on_the_third_approval(net):
                                              {"approvers": ["review_authority"], "threshold": 1}))["electorate"]
 
 
+def test_add_members_onboards_many_departments_with_one_vote(net):
+    """Onboarding in bulk: one identity.add_members proposal admits 150 departments, decided by one
+    round of votes; each signs from the next block, and the role index lists them all. A list naming
+    a member already on chain fails whole, naming the member's place (MEMBER_EXISTS), and admits none."""
+    codes = [uscc.make("11110000", f"MB{700000 + i:06d}") for i in range(150)]
+    keys = [new_key(net, code) for code in codes]
+    members = [{"uscc": code, "name": f"北京市第{i}委办局", "roles": ["department"], "keys": [key.public_key]}
+               for i, (code, key) in enumerate(zip(codes, keys))]
+    pid, deciding = decide(net, "identity", "add_members", {"members": members})
+    assert proposal(net, pid)["status"] == "approved"
+    assert sum(name == "member_added" for name, _ in deciding.events) == 150
+    assert set(codes) <= set(net.ledger.state.get(role_key("department")))
+    assert run(net, codes[-1], "anchor", "put", {"doc_id": "d", "title": "三定", "kind": "sanding",
+                                                 "digest": digest("y")}).ok
+    again = [{**members[0], "uscc": NEWCOMER}, members[1]]
+    pid, _ = decide(net, "identity", "add_members", {"members": again})
+    outcome = proposal(net, pid)["outcome"]
+    assert (outcome["code"], outcome["field"]) == ("MEMBER_EXISTS", "members[1].uscc")
+    assert net.ledger.state.get(member_key(NEWCOMER)) is None
+
+
 def test_a_whole_proposal_fits_in_one_block(net):
     """Proposal and votes may share a block: each sees the state the one before left."""
     key = new_key(net, NEWCOMER)
@@ -604,12 +625,13 @@ ANY, GOV = "any member", "governed"
 DEPTS = {"department", "district"}
 PINNED: dict[str, object] = {
     "identity.add_key": ANY, "identity.revoke_key": ANY, "identity.rotate_key": ANY,
-    "identity.add_member": GOV, "identity.remove_member": GOV, "identity.set_roles": GOV,
+    "identity.add_member": GOV, "identity.add_members": GOV, "identity.remove_member": GOV, "identity.set_roles": GOV,
     "governance.propose": ANY, "governance.vote": ANY, "governance.expire": ANY,
     "governance.set_rules": GOV, "governance.set_param": GOV, "governance.set_policy": GOV,
     "anchor.put": ANY,
     "duty.propose": DEPTS, "duty.approve": {"duty_authority"}, "duty.return_item": {"duty_authority"},
     "catalog.publish": DEPTS, "catalog.approve_note": {"review_authority"},
+    "catalog.set_element": GOV, "catalog.remove_element": GOV, "catalog.set_generic": GOV,
     "calendar.set_year": GOV,
     "validators.update": GOV,
     "system.register": DEPTS, "system.apply_exemption": DEPTS, "system.submit_credential": DEPTS,

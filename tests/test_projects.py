@@ -333,8 +333,8 @@ def test_declared_lines_are_checked_and_single_source_flagged(net):
     provider (000:第十条); a newly collected item another department provides is flagged (000:第七条)."""
     net.step(net.tx(HEALTH, "duty", "propose", item_args()))
     net.step(net.tx(BIANBAN, "duty", "approve", decision(department=HEALTH)))
-    net.ok(HEALTH, "publish", entry("302001/000001", HEALTH, ("身份证号", "患者姓名"), provider="北京市卫生健康委员会"),
-           "catalog")
+    net.ok(HEALTH, "publish", entry("302001/000001", HEALTH, ("身份证号", "患者姓名", "序号"),
+                                    provider="北京市卫生健康委员会"), "catalog")
     net.doc(EDU, "apply-1")
     net.ok(EDU, "register", {"project_id": PID, "name": "智慧教育平台", "investment": 1, "summary": "x",
                              "doc_id": "apply-1"})
@@ -353,12 +353,13 @@ def test_declared_lines_are_checked_and_single_source_flagged(net):
     net.refused(EDU, "file_catalog", {**file, "lines": [], "remove": ["L1"]}, "PROJECT_LINE_UNKNOWN")
     net.refused(EDU, "file_catalog", {**file, "lines": []}, "PROJECT_CATALOG_EMPTY_EDIT")
     net.refused(EDU, "file_catalog", {**file, "stage": "pre_acceptance", "lines": [line()]}, "PROJECT_STATE")
-    net.ok(EDU, "file_catalog", {**file, "lines": [line(items=("学生姓名", "身份证号")),
+    net.ok(EDU, "file_catalog", {**file, "lines": [line(items=("学生姓名", "身份证号码", "序号")),
                                                    line("L2", source="shared", provider=HEALTH,
                                                         items=("身份证号",))]})
     filed = net.ledger.state.get(keys.catalog_key(PID, "declared"))
     assert [entry["line_id"] for entry in filed["lines"]] == ["L1", "L2"]
-    assert filed["flags"] == [{"line_id": "L1", "item": "身份证号", "providers": [HEALTH],
+    # matched through the data-element dictionary: a synonym joins, a generic item (序号) never overlaps
+    assert filed["flags"] == [{"line_id": "L1", "item": "身份证号码", "standard": "公民身份号码", "providers": [HEALTH],
                                "article": "000:第七条"}], "data obtained by sharing is not flagged"
     net.ok(EDU, "file_catalog", {**file, "lines": [line(items=("学生姓名",))], "remove": ["L2"]})
     filed = net.ledger.state.get(keys.catalog_key(PID, "declared"))

@@ -160,6 +160,9 @@ CODES: dict[str, tuple[Article, str]] = {
     "CREDENTIAL_ENVELOPE_SIZE": (ESCROW, T_CREDENTIALS),
     "CREDENTIAL_ENVELOPE_REUSED": (ESCROW, T_CREDENTIALS),
     "CREDENTIAL_UNKNOWN": (NO_ARTICLE, "tests/test_credentials.py::test_every_opening_is_recorded"),
+    # the data-element dictionary: one name means one element, so that 一数一源 can match (000:第七条)
+    "DATA_ELEMENT_TERM_TAKEN": ("000:第七条", "tests/test_data_elements.py::test_invalid_dictionary_changes_fail"),
+    "DATA_ELEMENT_UNKNOWN": (NO_ARTICLE, "tests/test_data_elements.py::test_invalid_dictionary_changes_fail"),
     # calendar: its data is the chain's machinery; a deadline names its caller's article
     "CALENDAR_INVALID": (NO_ARTICLE, T_WORKDAYS + "test_invalid_set_year"),
     "CALENDAR_YEAR_PAST": (NO_ARTICLE, T_WORKDAYS + "test_invalid_set_year_for_a_past_year"),

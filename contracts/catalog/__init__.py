@@ -27,18 +27,19 @@ The state layout is :mod:`contracts.catalog.keys`; the read-only queries are
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 from chain.execution import Effects, StateView
 from chain.errors import RuleViolation
 from contracts import duty, workdays
 from contracts.identity import member_key
-from contracts.text import all_plain, name_form
+from contracts.text import all_plain, name_form, normalize
 from contracts.args import Bool, Date, ListOf, Obj, OneOf, Str, Uscc
 from contracts.base import Call, Contract, param, refuse
 from contracts.catalog.keys import (
     INLINE_CODES,
     PROVIDES,
+    TERMS,
     declares_key,
     dept_key,
     entry_key,
@@ -112,9 +113,45 @@ _OPTIONAL_TEXT = ("subcategory", "share_condition", "share_method", "share_basis
 
 
 def _check_rules(view: StateView, call: Call) -> tuple[dict[str, Any] | None, list[str], str, str]:
-    """The cross-field and cross-record rules of an entry (static shape is checked at the door);
-    returns the entry's current record, if it has one, and its data item names, its name and its
-    provider in normal form (:func:`contracts.text.name_form`)."""
+    """The cross-field and cross-record rules of an entry (static shape is checked at the door),
+    refusing with the first it breaks; returns the entry's current record, if it has one, and its
+    data item names, its name and its provider in normal form (:func:`contracts.text.name_form`)."""
+    _check_code_class(call)
+    _check_provider(call)
+    existing = _check_owner(view, call)
+    _check_share(call)
+    _check_open(call)
+    names, name, provider = _check_names(call)
+    for problem in _related_problems(view, call):
+        raise problem
+    for problem in _duty_problems(view, call):
+        raise problem
+    return existing, names, name, provider
+
+
+def rule_problems(view: StateView, call: Call) -> list[RuleViolation]:
+    """Every rule an entry breaks, not only the first :func:`publish` refuses with: what a clerk's
+    check before signing reports (``mulu catalog publish --check``). The same rules, in the same
+    order, over the same ``view``; a rule whose arguments are missing or malformed (which the
+    argument checks report) is passed over, so the others are still checked."""
+    found: list[RuleViolation] = []
+    for check in (_check_code_class, _check_provider, lambda c: _check_owner(view, c), _check_share, _check_open,
+                  _check_names):
+        try:
+            check(call)
+        except RuleViolation as exc:
+            found.append(exc)
+        except (KeyError, TypeError, AttributeError):
+            continue  # its arguments are missing or malformed: reported by the argument checks
+    for problems in (_related_problems, _duty_problems):
+        try:
+            found += list(problems(view, call))
+        except (KeyError, TypeError, AttributeError):
+            continue
+    return found
+
+
+def _check_code_class(call: Call) -> None:
     a = call.args
     code = a["resource_code"]
     prefix = a["class"] + a["item"] + a["category"] + a.get("subcategory", "")
@@ -122,23 +159,45 @@ def _check_rules(view: StateView, call: Call) -> tuple[dict[str, Any] | None, li
         raise refuse("CATALOG_CODE_CLASS_MISMATCH",
                      f"资源代码 {code} does not begin with its 分类 (类/项/目/细目) {prefix}",
                      article=ARTICLE_CATALOG_GUIDE, field="resource_code")
-    if a["provider_code"] != call.sender:
+
+
+def _check_provider(call: Call) -> None:
+    if call.args["provider_code"] != call.sender:
         raise refuse("CATALOG_PROVIDER_MISMATCH", "a department publishes only its own resources (提供方代码)",
                      article=ARTICLE_OWN_CATALOG, field="provider_code")
+
+
+def _check_owner(view: StateView, call: Call) -> dict[str, Any] | None:
+    """The entry's current record; refused when its code is another department's."""
+    code = call.args["resource_code"]
     existing = view.get(entry_key(code))
     owner = None if existing is None else existing["signer"]
     if owner is not None and owner != call.sender:
         raise refuse("CATALOG_CODE_TAKEN", f"资源代码 {code} belongs to {owner}", article=ARTICLE_OWN_CATALOG,
                      field="resource_code", owner=owner)
+    return existing
+
+
+def _check_share(call: Call) -> None:
+    a = call.args
     if a["share_type"] == "conditional" and not a.get("share_condition", "").strip():
         raise refuse("CATALOG_SHARE_CONDITION_MISSING", "有条件共享 must state its 共享条件",
                      article=ARTICLE_SHARE, field="share_condition")
     if a["share_type"] == "not_shared" and not a.get("share_basis", "").strip():
         raise refuse("CATALOG_SHARE_BASIS_MISSING", "不予共享 must cite its legal or policy basis",
                      article=ARTICLE_SHARE, field="share_basis")
-    if a["open_to_public"] and a["share_type"] == "not_shared":
+
+
+def _check_open(call: Call) -> None:
+    if call.args["open_to_public"] and call.args["share_type"] == "not_shared":
         raise refuse("CATALOG_OPEN_NOT_SHARED", "a resource not shared with departments cannot be open to the public",
                      article=ARTICLE_SHARE, field="open_to_public")
+
+
+def _check_names(call: Call) -> tuple[list[str], str, str]:
+    """The data item names, the name and the provider in normal form; refused when a word mixes
+    scripts or two items are one name."""
+    a = call.args
     names = [item["name"] for item in a["data_items"]]
     # one name however it is spelled; names already in normal form, the common case, at one test for all
     forms = None if all_plain(names) else [name_form(name) for name in names]
@@ -154,28 +213,31 @@ def _check_rules(view: StateView, call: Call) -> tuple[dict[str, Any] | None, li
     if len(set(names)) != len(names) or not all(names):
         raise refuse("CATALOG_DATA_ITEM_DUPLICATE", "信息项 names are non-empty and distinct within an entry",
                      field="data_items")
-    for i, related in enumerate(a.get("related_codes", [])):
+    return names, titles["name"][0], titles["provider"][0]
+
+
+def _related_problems(view: StateView, call: Call) -> Iterator[RuleViolation]:
+    code = call.args["resource_code"]
+    for i, related in enumerate(call.args.get("related_codes", [])):
         if related == code or view.get(entry_key(related)) is None:
-            raise refuse("CATALOG_RELATED_UNKNOWN", f"关联资源代码 {related} is not a catalogued resource",
+            yield refuse("CATALOG_RELATED_UNKNOWN", f"关联资源代码 {related} is not a catalogued resource",
                          field=f"related_codes[{i}]")
-    _check_duty_mapping(view, call)
-    return existing, names, titles["name"][0], titles["provider"][0]
 
 
-def _check_duty_mapping(view: StateView, call: Call) -> None:
+def _duty_problems(view: StateView, call: Call) -> Iterator[RuleViolation]:
     """000:第九条: map to approved duty items of one's own department, or carry an approved note."""
     a = call.args
     for i, item_id in enumerate(a["duty_items"]):
         if duty.approved_version(view, call.sender, item_id) is None:
-            raise refuse("CATALOG_DUTY_UNMAPPED", f"{item_id} is not an approved duty item of {call.sender}",
+            yield refuse("CATALOG_DUTY_UNMAPPED", f"{item_id} is not an approved duty item of {call.sender}",
                          article=ARTICLE_DUTY, field=f"duty_items[{i}]")
     if not a["duty_items"]:
         note_id = a.get("note_id", "")
         if not note_id:
-            raise refuse("CATALOG_NOTE_REQUIRED", "an entry serving no duty item needs a note approved by review",
+            yield refuse("CATALOG_NOTE_REQUIRED", "an entry serving no duty item needs a note approved by review",
                          article=ARTICLE_DUTY, field="duty_items")
-        if view.get(note_key(call.sender, note_id)) is None:
-            raise refuse("CATALOG_NOTE_UNKNOWN", f"no approved note {note_id} for {call.sender}",
+        elif view.get(note_key(call.sender, note_id)) is None:
+            yield refuse("CATALOG_NOTE_UNKNOWN", f"no approved note {note_id} for {call.sender}",
                          article=ARTICLE_DUTY, field="note_id")
 
 
@@ -216,6 +278,22 @@ def _trimmed(items: list[dict[str, Any]], names: list[str]) -> list[dict[str, An
     return [item if item["name"] == name else {**item, "name": name} for item, name in zip(items, names)]
 
 
+def _entry(a: dict[str, Any], item_names: list[str], name: str, provider: str) -> dict[str, Any]:
+    """The entry a version stores: every argument but the reason, optional text as "" and lists as
+    [], the names given in normal form."""
+    entry = {field: a.get(field, "" if field in _OPTIONAL_TEXT else []) for field in ENTRY_ARGS if field != "reason"}
+    entry["data_items"] = _trimmed(a["data_items"], item_names)
+    entry["name"], entry["provider"] = name, provider
+    return entry
+
+
+def stored_entry(args: dict[str, Any]) -> dict[str, Any]:
+    """The entry :func:`publish` would store for well-formed ``args``: what a client compares with the
+    current version to skip a row already on chain unchanged (``CATALOG_UNCHANGED`` otherwise)."""
+    return _entry(args, [normalize(item["name"]) for item in args["data_items"]], normalize(args["name"]),
+                  normalize(args["provider"]))
+
+
 @contract.method(roles=duty.OWNER_ROLES, args=ENTRY_ARGS)
 def publish(view: StateView, call: Call) -> Effects:
     """Publish a catalog entry, or a new version of one of the department's own entries."""
@@ -223,9 +301,7 @@ def publish(view: StateView, call: Call) -> Effects:
     a = call.args
     sender = call.sender
     code = a["resource_code"]
-    entry = {name: a.get(name, "" if name in _OPTIONAL_TEXT else []) for name in ENTRY_ARGS if name != "reason"}
-    entry["data_items"] = _trimmed(a["data_items"], item_names)
-    entry["name"], entry["provider"] = name, provider
+    entry = _entry(a, item_names, name, provider)
     if current is not None and current["entry"] == entry:
         raise refuse("CATALOG_UNCHANGED", f"version {current['version']} of {code} already says this",
                      field="resource_code", version=current["version"])
@@ -235,8 +311,22 @@ def publish(view: StateView, call: Call) -> Effects:
         "signer": call.sender, "key_id": call.tx.key_id, "tx_id": call.ctx.tx_id,
         "height": call.ctx.height, "time": call.ctx.time,
     }
-    names = sorted(item_names)  # distinct: _check_rules refuses repeated names
-    old_names = set() if current is None else {item["name"] for item in current["entry"]["data_items"]}
+    # 一数一源 matches items by their standard names (the dictionary, one read): generic items not at all
+    terms = view.get(TERMS)
+    written = {}
+    for item_name in item_names:
+        standard = terms.get(item_name, item_name) if terms else item_name
+        if standard and standard not in written:
+            written[standard] = item_name
+    names = sorted(written)
+    if current is None:
+        old_names = set()
+    elif "indexed" in current:
+        old_names = set(current["indexed"])
+    else:
+        old_names = {item["name"] for item in current["entry"]["data_items"]}
+    if names != sorted(item_names):  # indexed under other names than its items': its next version takes these out
+        record["indexed"] = names
     writes: dict[str, Any] = {entry_key(code): record, dept_key(sender, code): record["version"]}
     stamp = {"height": call.ctx.height, "time": call.ctx.time}
     if view.get(updated_key(sender)) != stamp:  # once per block: the department's later entries change nothing
@@ -249,7 +339,11 @@ def publish(view: StateView, call: Call) -> Effects:
         if providers is None:  # the first provider of this item
             writes[key] = [[sender, 1, [code]]]
             continue
-        overlaps += [{"item": name, "provider": p, "entries": n} for p, n, _ in providers if p != sender]
+        if written[name] == name:
+            overlaps += [{"item": name, "provider": p, "entries": n} for p, n, _ in providers if p != sender]
+        else:  # the standard name, and the name as written
+            overlaps += [{"item": name, "written": written[name], "provider": p, "entries": n}
+                         for p, n, _ in providers if p != sender]
         if name not in old_names:
             writes[key] = _declaring(writes, name, providers, sender, code, True)
     for name in sorted(old_names.difference(names)):  # items this version no longer declares
@@ -330,4 +424,4 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-from contracts.catalog import queries  # noqa: E402,F401 - registers the queries on the contract
+from contracts.catalog import elements, queries  # noqa: E402,F401 - registers the dictionary and the queries

@@ -7,6 +7,12 @@
     catalog/overlap/<code>               [{item, provider, entries}, ...] of the current version (一数一源)
     catalog/note/<uscc>/<note_id>        a review-approved note for entries without duty items
     catalog/updated/<uscc>               {"height", "time"} of the department's last catalog change
+    catalog/element/<name>               a data element (数据元) of the dictionary: {"name", "data_type", "length",
+                                         "synonyms", "reason", "height"}, changed by governance
+    catalog/generic                      the generic item names (序号, 主键, 备注…), sorted: never an overlap
+    idx/catalog/terms                    derived: {term: standard name} for every element's name and synonyms,
+                                         and {term: ""} for each generic name — the one read per entry
+                                         through which 一数一源 matches its data items
     idx/catalog/dept/<uscc>/<code>       derived: the current version number, to list a department's entries
     idx/catalog/provides/<item>          derived: [[provider uscc, entries, codes], ...], per department (so
                                          bounded by departments) how many of its current entries declare the
@@ -15,6 +21,12 @@
     idx/catalog/declares/<item>/<uscc>/<code>   derived: 1, a current entry declaring the item, for a
                                          department whose provides row holds no codes; ``<item>`` with ``%``
                                          and ``/`` written ``%25`` and ``%2F``, so that it is one segment
+
+``<item>`` in the 一数一源 index is an item's standard name: the element its name (as written,
+in normal form) is a term of, or the name itself; generic items are not indexed. An entry
+version records the names it was indexed under as ``indexed`` when they differ from its
+items' names, so that its next version takes out exactly what it put in, whatever the
+dictionary says by then.
 
 ``<code>`` is a 信息资源代码, which holds one ``/`` and always comes last.
 
@@ -36,6 +48,9 @@ UPDATED = "catalog/updated/"
 DEPT = "idx/catalog/dept/"
 PROVIDES = "idx/catalog/provides/"
 DECLARES = "idx/catalog/declares/"
+ELEMENT = "catalog/element/"
+GENERIC = "catalog/generic"
+TERMS = "idx/catalog/terms"
 INLINE_CODES = 8
 """How many codes a department's provides row of an item holds before they move to declares keys."""
 
@@ -75,3 +90,7 @@ def declares_prefix(item_name: str, department: str) -> str:
 
 def declares_key(item_name: str, department: str, code: str) -> str:
     return declares_prefix(item_name, department) + code
+
+
+def element_key(name: str) -> str:
+    return ELEMENT + name

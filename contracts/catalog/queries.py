@@ -18,8 +18,12 @@ from contracts.base import next_cursor, page
 from contracts.duty.queries import linked
 from contracts.text import normalize
 from contracts.catalog import contract, diff, update_status
+from contracts.catalog.elements import standard_name
 from contracts.catalog.keys import (
+    ELEMENT,
+    GENERIC,
     OVERLAP,
+    TERMS,
     declares_prefix,
     dept_prefix,
     entry_key,
@@ -92,14 +96,31 @@ def overlaps(reader: StateReader, after: str = "", limit: int = 100) -> dict[str
 def provides(reader: StateReader, item: str, limit: int = 100) -> dict[str, Any]:
     """一数一源: the departments whose current entries declare data item ``item``, each with how
     many and the first ``limit`` of their resource codes (``next`` pages on with
-    :func:`declared_by`) — what review checks before a department collects it again."""
-    name = normalize(item)
+    :func:`declared_by`) — what review checks before a department collects it again.
+
+    ``item`` is matched through the data-element dictionary: the answer names the standard
+    name (``item``) and the name asked (``asked``); a generic item (``generic``) has no
+    providers. Each entry's own names stay in the entry, and in its overlap records."""
+    asked = normalize(item)
+    terms = reader.get(TERMS)
+    name = standard_name(terms, asked)
+    if not name:  # generic: never indexed, never an overlap
+        return {"item": asked, "asked": asked, "generic": True, "providers": []}
     rows = []
     for row in reader.get(provides_key(name)) or ():
         codes = _codes_page(reader, name, row, "", limit)
         rows.append({"provider": row[0], "entries": row[1], "resource_codes": codes,
                      "next": next_cursor(codes, limit, codes[-1] if codes else None)})
-    return {"item": name, "providers": rows}
+    return {"item": name, "asked": asked, "generic": False, "providers": rows}
+
+
+@contract.query(args={"after": AFTER_TEXT, "limit": LIMIT})
+def data_elements(reader: StateReader, after: str = "", limit: int = 100) -> dict[str, Any]:
+    """数据元: the dictionary's standard data elements by name (with their synonyms), and the generic
+    item names; page the elements with ``after`` (a name)."""
+    rows = [v for _, v in page(reader, ELEMENT, after, limit)]
+    return {"elements": rows, "generic": reader.get(GENERIC) or [],
+            "next": next_cursor(rows, limit, rows[-1]["name"] if rows else None)}
 
 
 @contract.query(args={"item": Str(max_len=100), "provider": Uscc(), "after": AFTER_TEXT, "limit": LIMIT})
@@ -107,8 +128,8 @@ def declared_by(reader: StateReader, item: str, provider: str, after: str = "", 
     """The resource codes of ``provider``'s current entries declaring data item ``item``; page with
     ``after`` (a code). Served by the 一数一源 index: the item's row of the provider, or its declares
     keys (:mod:`contracts.catalog.keys`)."""
-    name = normalize(item)
-    row = next((row for row in reader.get(provides_key(name)) or () if row[0] == provider), None)
+    name = standard_name(reader.get(TERMS), normalize(item))
+    row = next((row for row in reader.get(provides_key(name)) or () if row[0] == provider), None) if name else None
     codes = [] if row is None else _codes_page(reader, name, row, after, limit)
     return {"item": name, "provider": provider, "resource_codes": codes,
             "next": next_cursor(codes, limit, codes[-1] if codes else None)}

@@ -25,11 +25,11 @@ from typing import Any, Iterable
 
 from chain.crypto import CryptoProfile, key_id
 from chain.errors import CryptoError, GenesisInvalid, KeyUnknown, SenderRemoved, SenderUnknown
-from chain.execution import Effects, StateView
+from chain.execution import Effects, Overlay, StateView
 from chain.genesis import Genesis
 from chain.tx import Transaction
 from contracts import uscc
-from contracts.args import Bytes, ListOf, Spec, Str, Uscc
+from contracts.args import Bytes, ListOf, Obj, Spec, Str, Uscc
 from contracts.base import Call, Contract, refuse
 from contracts.identity.keys import member_key, role_key
 
@@ -56,6 +56,8 @@ KEY_REVOKED = "revoked"
 MEMBER_ACTIVE = "active"
 MEMBER_REMOVED = "removed"
 MAX_KEYS_PER_CALL = 8
+MAX_MEMBERS_PER_CALL = 200
+"""Members one ``add_members`` action admits at most (a transaction stays well under its size limit)."""
 
 contract = Contract("identity", "成员与密钥 members and keys")
 
@@ -274,26 +276,48 @@ def _active_member(view: StateView, code: str) -> dict[str, Any]:
     return member
 
 
-@contract.method(governed=True, args={
+MEMBER_ARGS = {
     "uscc": Uscc(),
     "name": Str(max_len=256),
     "roles": RoleList(),
     "keys": ListOf(Bytes(max_len=128), min_items=1, max_items=MAX_KEYS_PER_CALL),
-})
-def add_member(view: StateView, call: Call) -> Effects:
-    """Admit a new member with its name, roles and signing keys."""
-    args = call.args
+}
+
+
+def _admitted(view: StateView, call: Call, args: dict[str, Any], where: str = "") -> Effects:
+    """The writes and event admitting one new member; ``where`` prefixes the fields a refusal names."""
     code, height = args["uscc"], call.ctx.height
     current = view.get(member_key(code))
     if current is not None:
         raise refuse("MEMBER_EXISTS", f"{code} already has a member record ({current.get('status')})",
-                     field="uscc", uscc=code, status=current.get("status", MEMBER_ACTIVE))
+                     field=f"{where}uscc", uscc=code, status=current.get("status", MEMBER_ACTIVE))
     member = _member_record(code, args["name"], args["roles"], {}, height)
     for i, public_key in enumerate(args["keys"]):
-        member, _ = _with_key(member, call.ctx.profile, public_key, height, f"keys[{i}]")
+        member, _ = _with_key(member, call.ctx.profile, public_key, height, f"{where}keys[{i}]")
     writes = {member_key(code): member, **_index_writes(view, code, (), member["roles"])}
     return Effects(writes, [("member_added", {"uscc": code, "roles": member["roles"],
                                               "keys": sorted(member["keys"])})])
+
+
+@contract.method(governed=True, args=MEMBER_ARGS)
+def add_member(view: StateView, call: Call) -> Effects:
+    """Admit a new member with its name, roles and signing keys."""
+    return _admitted(view, call, call.args)
+
+
+@contract.method(governed=True, args={"members": ListOf(Obj(MEMBER_ARGS), min_items=1,
+                                                        max_items=MAX_MEMBERS_PER_CALL)})
+def add_members(view: StateView, call: Call) -> Effects:
+    """Admit many new members at once — onboarding departments in bulk, one proposal voted on once;
+    all or none: a member already on chain (or listed twice) fails the whole action."""
+    writes: dict[str, Any] = {}
+    events: list[tuple[str, dict[str, Any]]] = []
+    state = Overlay(view, writes)
+    for i, args in enumerate(call.args["members"]):
+        effects = _admitted(state, call, args, f"members[{i}].")
+        writes.update(effects.writes)
+        events += effects.events
+    return Effects(writes, events)
 
 
 @contract.method(governed=True, args={"uscc": Uscc()})

@@ -27,6 +27,7 @@ from chain.execution import Effects, StateView
 from contracts import duty
 from contracts.args import Bool, ListOf, Str
 from contracts.base import Call, param, refuse
+from contracts.text import name_form
 from contracts.catalog.keys import entry_key
 from contracts.project import (
     DOC,
@@ -116,7 +117,7 @@ def _update(view: Any, project: dict[str, Any], lines: list[dict[str, Any]]) -> 
                           "message": f"{owner}'s data catalog holds no entry {code}"})
             continue
         held = {item["name"] for item in entry["entry"]["data_items"]}
-        missing = [item["name"] for item in line["data_items"] if item["name"] not in held]
+        missing = [item["name"] for item in line["data_items"] if name_form(item["name"])[0] not in held]
         if missing:
             found.append({"kind": "items_missing", "line_id": line["line_id"], "resource_code": code,
                           "items": missing, "message": f"entry {code} lacks data items {'、'.join(missing)}"})

@@ -31,7 +31,9 @@ from chain.execution import Effects, StateView
 from contracts import catalog, duty
 from contracts.args import Bool, ListOf, Obj, OneOf, Str, Uscc
 from contracts.base import Call, param, refuse
-from contracts.catalog.keys import note_key, provides_key
+from contracts.catalog.elements import standard_name
+from contracts.catalog.keys import TERMS, note_key, provides_key
+from contracts.text import name_form
 from contracts.project import (
     DOC,
     IN_CONSTRUCTION,
@@ -126,12 +128,16 @@ def _flags(view: StateView, department: str, line: dict[str, Any]) -> list[dict[
     if line["source"] != "new":
         return []
     found = []
+    terms = view.get(TERMS)  # matched as the data catalog matches: by standard name, generic items never
     for item in line["data_items"]:
-        rows = view.get(provides_key(item["name"])) or []
+        standard = standard_name(terms, name_form(item["name"])[0])
+        if not standard:
+            continue
+        rows = view.get(provides_key(standard)) or []
         providers = [row[0] for row in rows if row[0] != department]
         if providers:
-            found.append({"line_id": line["line_id"], "item": item["name"], "providers": providers,
-                          "article": ARTICLE_SINGLE_SOURCE})
+            found.append({"line_id": line["line_id"], "item": item["name"], "standard": standard,
+                          "providers": providers, "article": ARTICLE_SINGLE_SOURCE})
     return found
 
 

@@ -9,9 +9,9 @@ from fastapi.responses import StreamingResponse
 
 from chain.errors import NotFound
 from node.api.common import MAX_INT, NodeDep, answer, check_height, proof_value
-from node.api.schemas import (BlockPublic, ContractsPublic, HistoryPublic, ProofPublic, StatusPublic,
-                              VersionPublic)
-from node.api.views import block_view
+from node.api.schemas import (BlockPublic, BlockResultsPublic, ContractsPublic, HistoryPublic, ProofPublic, StateKeysCreate,
+                              StateValuesPublic, StatusPublic, VersionPublic)
+from node.api.views import block_view, jsonable
 
 router = APIRouter(prefix="/v1")
 STATE_KEY = Query(..., min_length=1, max_length=512, pattern=r"^[^\x00]+$",
@@ -38,6 +38,17 @@ def get_block(node: NodeDep, height: int = Path(..., ge=0, le=MAX_INT)) -> Any:
     return block_view(node.ledger.block(height), node.ledger.profile)
 
 
+@router.get("/blocks/{height}/results", response_model=BlockResultsPublic, tags=["chain"])
+def get_block_results(node: NodeDep, height: int = Path(..., ge=0, le=MAX_INT)) -> Any:
+    """What became of each transaction of a block — its id, sender, nonce and result, without its body
+    or events: what a client that sent thousands of calls reads back, a fraction of the whole block."""
+    block, profile = node.ledger.block(height), node.ledger.profile
+    return {"height": height, "results": [
+        {"tx_id": tx.tx_id(profile).hex(), "sender": tx.sender, "nonce": tx.nonce, "status": r.status,
+         "code": r.code, "message": r.message, "field": r.field, "article": r.article}
+        for tx, r in zip(block.txs, block.results)]}
+
+
 @router.get("/blocks/{height}/proof", response_model=ProofPublic, tags=["proofs"])
 def get_block_proof(node: NodeDep, height: int = Path(..., ge=0, le=MAX_INT),
                     at: int | None = Query(None, ge=1, le=MAX_INT)) -> Any:
@@ -60,6 +71,15 @@ def get_state(node: NodeDep, key: str = STATE_KEY, height: int | None = Query(No
     if version is None:
         raise NotFound(f"no record at {key!r}", code="RECORD_NOT_FOUND", key=key)
     return answer(version.to_public(node.ledger.profile))
+
+
+@router.post("/state/batch", response_model=StateValuesPublic, tags=["state"])
+def read_state_batch(node: NodeDep, body: StateKeysCreate) -> Any:
+    """The current values of up to 1000 keys at once, derived-index keys included (null where there is
+    none): what a client reads to check many calls before it signs them (`mulu catalog publish --check`)."""
+    state = node.ledger.state
+    height = node.ledger.tip.height
+    return {"height": height, "values": [jsonable(state.get(key)) for key in body.keys]}
 
 
 @router.get("/state/history", response_model=HistoryPublic, tags=["state"])

@@ -25,7 +25,7 @@ from node.api.schemas import (CalendarYearPublic, DocumentPublic, DocumentsPubli
                               CatalogEntryStatePublic, CatalogVersionsPublic, DeclaredByPublic,
                               DutyItemsPublic, DutyItemStatePublic, DutyVersionsPublic, MemberPublic,
                               MembersPublic, OverduePublic, OverlapsPublic, ProposalPublic, ProposalsPublic,
-                              ProvidesPublic)
+                              ProvidesPublic, DataElementsPublic)
 
 router = APIRouter(prefix="/v1")
 LIMIT = Query(100, ge=1, le=1000)
@@ -163,6 +163,13 @@ def who_provides(node: NodeDep, item: str = Query(..., min_length=1, max_length=
     """一数一源: the departments whose current entries declare data item ``item``, each with how many
     and the resource codes of those entries (the first ``limit``; ``/v1/catalog/declared`` pages on)."""
     return answer(catalog_queries.provides(node.ledger.state, item=item, limit=limit))
+
+
+@router.get("/catalog/elements", response_model=DataElementsPublic, tags=["data catalog"])
+def list_data_elements(node: NodeDep, after: str = cursor(100), limit: int = LIMIT) -> Any:
+    """数据元: the data-element dictionary 一数一源 matches through — standard names with their types and
+    synonyms, by name (page with ``after``), and the generic items that are never an overlap."""
+    return answer(catalog_queries.data_elements(node.ledger.state, after=after, limit=limit))
 
 
 @router.get("/catalog/declared", response_model=DeclaredByPublic, tags=["data catalog"])

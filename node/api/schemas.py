@@ -4,7 +4,7 @@ named here (``extra="allow"``); bytes appear as lowercase hex."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -87,6 +87,22 @@ class BlockPublic(BaseModel):
     commit: dict[str, Any] | None
 
 
+class TxOutcomePublic(BaseModel):
+    tx_id: str
+    sender: str
+    nonce: int
+    status: str = Field(..., description="ok or refused")
+    code: str
+    message: str
+    field: str
+    article: str
+
+
+class BlockResultsPublic(BaseModel):
+    height: int
+    results: list[TxOutcomePublic] = Field(..., description="each transaction's outcome, in block order")
+
+
 class TxPublic(Open):
     height: int
     index: int
@@ -123,6 +139,17 @@ class VersionPublic(BaseModel):
     deleted: bool
     prev_hash: str
     hash: str
+
+
+class StateKeysCreate(BaseModel):
+    keys: list[Annotated[str, Field(min_length=1, max_length=512, pattern=r"^[^\x00]+$")]] = Field(
+        ..., min_length=1, max_length=1000,
+        description="state keys, at most 1000 (the layouts are in contracts/<name>/keys.py)")
+
+
+class StateValuesPublic(BaseModel):
+    height: int = Field(..., description="the height the values are read at (the tip)")
+    values: list[Any] = Field(..., description="the current value of each key asked for, in order; null for none")
 
 
 class HistoryPublic(BaseModel):
@@ -217,7 +244,8 @@ class DutyVersionsPublic(BaseModel):
 
 
 class OverlapPublic(BaseModel):
-    item: str
+    item: str = Field(..., description="the data item's standard name (数据元)")
+    written: str | None = Field(None, description="the name as the entry wrote it, when it is not the standard name")
     provider: str
     entries: int
 
@@ -271,8 +299,23 @@ class ProviderPublic(BaseModel):
 
 
 class ProvidesPublic(BaseModel):
-    item: str
+    item: str = Field(..., description="the standard name (数据元) the item asked for is matched under")
+    asked: str = Field(..., description="the name asked for, in normal form")
+    generic: bool = Field(..., description="a generic item (序号, 备注…): never an overlap, not indexed")
     providers: list[ProviderPublic]
+
+
+class DataElementPublic(Open):
+    name: str
+    data_type: str
+    length: str
+    synonyms: list[str]
+
+
+class DataElementsPublic(BaseModel):
+    elements: list[DataElementPublic]
+    generic: list[str]
+    next: str | None
 
 
 class DeclaredByPublic(BaseModel):
