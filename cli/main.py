@@ -1,5 +1,6 @@
 """The ``mulu`` command: keys, a node, transactions, queries, export, store check, audit, proofs;
-information systems and credential escrow (:mod:`cli.credentials`).
+information systems and credential escrow (:mod:`cli.credentials`); projects and the review service
+(:mod:`cli.projects`); sharing requests and 校核 disputes (:mod:`cli.sharing`).
 
 Every error is printed with its stable code; the exit status is 1 for a
 refusal or a failed check and 2 for bad usage.
@@ -991,6 +992,9 @@ if __name__ == "__main__":  # `python -m cli.main`: run the module as imported, 
 else:
     import cli.credentials  # noqa: E402,F401 - adds `mulu system` and `mulu credential` to app
     from cli.projects import project_app, review_app  # noqa: E402 - they use the helpers above
+    from cli.sharing import dispute_app, share_app  # noqa: E402 - they use the helpers above
 
     app.add_typer(project_app, name="project")
     app.add_typer(review_app, name="review")
+    app.add_typer(share_app, name="share")
+    app.add_typer(dispute_app, name="dispute")

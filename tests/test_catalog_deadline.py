@@ -30,11 +30,14 @@ DAY = 86_400_000
 class DailyNet(Net):
     """A Net whose blocks are one day apart, from ``start`` (a China date, 09:00)."""
 
+    PARAMS = "catalog"
+    """The contract whose parameters the keyword arguments set."""
+
     def __init__(self, path, start: datetime.date, **contract_params: int) -> None:
         ms = int(datetime.datetime(start.year, start.month, start.day, 1, tzinfo=datetime.timezone.utc)
                  .timestamp() * 1000)
         self.home = init_home(path, chain_id="mulu-deadline-test", genesis_time=ms - DAY, clock_step_ms=DAY,
-                              contract_params={f"catalog.{k}": v for k, v in contract_params.items()})
+                              contract_params={f"{self.PARAMS}.{k}": v for k, v in contract_params.items()})
         self._open()
 
     def _open(self) -> None:

@@ -646,6 +646,8 @@ PINNED: dict[str, object] = {
     "project.decide_catalog_change": {"review_authority"}, "project.accept": {"review_authority"},
     "project.commission": {"review_authority"}, "project.approve_investment": {"finance_authority"},
     "project.confirm_ownership": {"duty_authority"},
+    "sharing.request": DEPTS, "sharing.answer": DEPTS, "sharing.dispute": DEPTS, "sharing.extend_dispute": DEPTS,
+    "sharing.answer_dispute": DEPTS, "sharing.decide": {"review_authority"},
 }
 """The policy of every method as written by hand: a change of policy must change this table.
 

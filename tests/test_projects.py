@@ -33,17 +33,22 @@ PID = "2026-110000-65-01-000123"
 class ProjectNet(DailyNet):
     """A DailyNet that calls contracts one block (one day) at a time and anchors documents."""
 
-    def call(self, sender: str, method: str, args: dict, contract: str = "project"):
-        [tx_id] = self.submit(self.tx(sender, contract, method, args))
+    CONTRACT = "project"
+    """The contract called when a call names none."""
+    RECORDS = ("project/", "idx/project/", "catalog/")
+    """The prefixes of the records a refused call must leave as they were."""
+
+    def call(self, sender: str, method: str, args: dict, contract: str = ""):
+        [tx_id] = self.submit(self.tx(sender, contract or self.CONTRACT, method, args))
         self.blocks()
         return self.result(tx_id)
 
-    def ok(self, sender: str, method: str, args: dict, contract: str = "project"):
+    def ok(self, sender: str, method: str, args: dict, contract: str = ""):
         result = self.call(sender, method, args, contract)
         assert result.ok, result
         return result
 
-    def refused(self, sender: str, method: str, args: dict, code: str, contract: str = "project"):
+    def refused(self, sender: str, method: str, args: dict, code: str, contract: str = ""):
         before = self.records()
         result = self.call(sender, method, args, contract)
         assert (result.status, result.code) == ("refused", code), result
@@ -51,9 +56,9 @@ class ProjectNet(DailyNet):
         return result
 
     def records(self) -> list:
-        """Every record of the project contract and of the catalog (its indexes included)."""
+        """Every record under :data:`RECORDS` (the contract's, its indexes', the catalog's)."""
         state = self.ledger.state
-        return [list(state.keys(prefix, limit=100_000)) for prefix in ("project/", "idx/project/", "catalog/")]
+        return [list(state.keys(prefix, limit=100_000)) for prefix in self.RECORDS]
 
     def doc(self, sender: str, doc_id: str) -> str:
         self.ok(sender, "put", {"doc_id": doc_id, "title": doc_id, "kind": "other",

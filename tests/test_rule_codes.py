@@ -78,6 +78,11 @@ T_EXEMPTIONS = "tests/test_systems.py::test_invalid_exemptions_refused_with_thei
 T_CREDENTIALS = "tests/test_credentials.py::test_invalid_credentials_refused_with_their_rule"
 T_CUSTODIAN = "tests/test_credentials.py::test_custodian_key_set_rotated_and_refused"
 
+ANSWER, CHECK = "002:第十七条", "004:第十四条"
+T_SHARING = "tests/test_sharing.py::"
+T_REQUESTS = T_SHARING + "test_invalid_requests_are_refused_with_their_rule"
+T_DISPUTES = T_SHARING + "test_a_dispute_is_extended_once_with_the_heads_approval"
+
 CODES: dict[str, tuple[Article, str]] = {
     # validators: the set that certifies blocks is the chain's machinery, changed by governance — no article
     "VALIDATOR_UNKNOWN": (NO_ARTICLE, T_VALIDATORS + "test_solo_chain_refusals"),
@@ -219,6 +224,28 @@ CODES: dict[str, tuple[Article, str]] = {
     "PROJECT_RESOURCE_UNKNOWN": ("000:第十四条(四)", T_PROJECT + "test_ownership_is_confirmed_by_bianban_and_committed_by_its_owner"),
     "PROJECT_STATE": (PassedOn("article"), T_PROJECT + "test_a_project_walks_from_reserve_to_construction_with_its_documents"),
     "PROJECT_UNKNOWN": ("001:第六条", T_PROJECT + "test_terminate_from_any_state_by_its_department_or_the_review_authority"),
+    # sharing: a request goes to another department's provider, for what is not 无条件共享, is answered by its
+    # provider once, and by 经信局 only once overdue (002:第十七条); it rests on the requester's own duty
+    # (004:第十九条(一)); a resource or request that is not there, a second open request: no article
+    "SHARING_RESOURCE_UNKNOWN": (NO_ARTICLE, T_REQUESTS),
+    "SHARING_OWN_RESOURCE": (ANSWER, T_REQUESTS),
+    "SHARING_NO_REQUEST_NEEDED": (ANSWER, T_SHARING + "test_unconditional_resources_are_read_directly_without_a_request"),
+    "SHARING_DUTY_ITEM_UNKNOWN": ("004:第十九条(一)", T_REQUESTS),
+    "SHARING_REQUEST_OPEN": (NO_ARTICLE, T_REQUESTS),
+    "SHARING_REQUEST_UNKNOWN": (NO_ARTICLE, T_REQUESTS),
+    "SHARING_NOT_PROVIDER": (ANSWER, T_REQUESTS),
+    "SHARING_REQUEST_CLOSED": (ANSWER, T_REQUESTS),
+    "SHARING_NOT_OVERDUE": (ANSWER, T_SHARING + "test_the_authority_decides_in_the_providers_stead_only_once_overdue"),
+    # 校核: the provider answers a user's dispute about its data, extending once, by at most the parameter,
+    # before the deadline, with its head's approval anchored (004:第十四条)
+    "DISPUTE_OWN_RESOURCE": (CHECK, T_DISPUTES),
+    "DISPUTE_UNKNOWN": (NO_ARTICLE, T_DISPUTES),
+    "DISPUTE_NOT_PROVIDER": (CHECK, T_DISPUTES),
+    "DISPUTE_CLOSED": (CHECK, T_DISPUTES),
+    "DISPUTE_DOC_UNKNOWN": (CHECK, T_DISPUTES),
+    "DISPUTE_EXTENSION_TOO_LONG": (CHECK, T_DISPUTES),
+    "DISPUTE_EXTENSION_USED": (CHECK, T_DISPUTES),
+    "DISPUTE_EXTENSION_LATE": (CHECK, T_DISPUTES),
 }
 """Every refusal code: (the article its refusals name, a test that triggers it)."""
 

@@ -233,6 +233,18 @@ def served_with_projects(tmp_path, monkeypatch):
         server.stop()
 
 
+def mulu(*args, code=0) -> str:
+    """Run ``mulu ARGS`` in process; it must exit with ``code``; its output."""
+    result = CliRunner().invoke(main.app, [str(a) for a in args])
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def signing(home, url: str):
+    """``signed(uscc)``: the options of a command signed by member ``uscc`` against the node at ``url``."""
+    return lambda uscc: ["--key", home.key_file(uscc), "--sender", uscc, "--node", url]
+
+
 def test_routes_and_commands_of_systems(served_with_projects, monkeypatch):
     """`mulu system register/apply-exemption/decide-exemption/show/list` against a node, and the
     routes they use: a system with its exemption and 入云, its versions, a department's and a
@@ -243,14 +255,7 @@ def test_routes_and_commands_of_systems(served_with_projects, monkeypatch):
     assert Member(client, home.member_key(EDU), EDU).call("test_projects", "put",
                                                           {"project_id": "2026-EDU-01"})["status"] == "committed"
 
-    def mulu(*args, code=0):
-        result = CliRunner().invoke(main.app, [str(a) for a in args])
-        assert result.exit_code == code, result.output
-        return result.output
-
-    def signed(uscc):
-        return ["--key", home.key_file(uscc), "--sender", uscc, "--node", url]
-
+    signed = signing(home, url)
     mulu("system", "register", "edu-lab", "--name", "实验室系统", "--deployment", "other", "--protection-level", 2,
          "--project", "2026-EDU-01", *signed(EDU))
     mulu("system", "register", "edu-lab", "--name", "实验室系统", "--deployment", "other", "--protection-level", 3,

@@ -5,7 +5,8 @@ Routers per area stay thin: transactions go to the node's engine
 ledger (:mod:`node.api.chain`); the registers (members, duty items, catalog
 entries, proposals, the calendar) come from the contracts' queries
 (:mod:`node.api.registers`), and so do information systems and escrowed
-credentials (:mod:`node.api.systems`). Every answer has its schema
+credentials (:mod:`node.api.systems`), projects (:mod:`node.api.projects`), sharing requests
+and 校核 disputes (:mod:`node.api.sharing`). Every answer has its schema
 (:mod:`node.api.schemas`), and every error reaches the client through one
 handler as ``{code, message, details}`` with the HTTP status of its class
 (:mod:`node.errors`).
@@ -22,7 +23,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chain.errors import MuluError
-from node.api import chain, projects, registers, systems, txs
+from node.api import chain, projects, registers, sharing, systems, txs
 from node.api.schemas import ErrorPublic
 from node.api.views import jsonable
 from node.errors import status_for
@@ -38,7 +39,7 @@ def create_app(node: Node, *, export: Callable[[], Any] | None = None) -> FastAP
                   description=__doc__)
     api.state.node = node
     api.state.export = export
-    for module in (txs, chain, registers, systems, projects):
+    for module in (txs, chain, registers, systems, projects, sharing):
         api.include_router(module.router, responses=ERROR_RESPONSES)
     api.openapi = lambda: _openapi(api)
 
