@@ -991,9 +991,11 @@ if __name__ == "__main__":  # `python -m cli.main`: run the module as imported, 
     imported(prog_name="mulu")
 else:
     import cli.credentials  # noqa: E402,F401 - adds `mulu system` and `mulu credential` to app
+    from cli.assess import assess_app  # noqa: E402 - they use the helpers above
     from cli.projects import project_app, review_app  # noqa: E402 - they use the helpers above
     from cli.sharing import dispute_app, share_app  # noqa: E402 - they use the helpers above
 
+    app.add_typer(assess_app, name="assess")
     app.add_typer(project_app, name="project")
     app.add_typer(review_app, name="review")
     app.add_typer(share_app, name="share")

@@ -21,13 +21,13 @@ from chain.errors import ContractUnknown, GenesisInvalid, MethodUnknown, NotAuth
 from chain.execution import Effects, StateView, TxContext
 from chain.genesis import Genesis, Validator
 from chain.tx import Transaction
-from contracts import (anchor, catalog, duty, evidence, governance, identity, project, sharing, system, validators,
-                       workdays)
+from contracts import (anchor, assessment, catalog, duty, evidence, governance, identity, project, sharing,
+                       system, validators, workdays)
 from contracts.base import Call, Contract, Method, Param
 
 ALL_CONTRACTS: tuple[Contract, ...] = (identity.contract, governance.contract, anchor.contract, duty.contract,
                                         catalog.contract, workdays.contract, evidence.contract, validators.contract,
-                                        project.contract, system.contract, sharing.contract)
+                                        project.contract, system.contract, sharing.contract, assessment.contract)
 """Every contract this build provides, by name."""
 
 

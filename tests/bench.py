@@ -58,7 +58,7 @@ from chain.tx import make_tx
 from node.home import Home, init_home
 from node.node import Node
 from node.service import tune_garbage_collector
-from tests import bench_network, bench_review, bytes_written
+from tests import bench_assessment, bench_network, bench_review, bytes_written
 from node.samples import SAMPLE_MEMBERS
 
 TXS = int(os.environ.get("MULU_BENCH_TXS", "20000"))
@@ -261,6 +261,7 @@ def bench_catalog(root: str) -> dict:
 
 INTAKE_ROWS = int(os.environ.get("MULU_BENCH_INTAKE_ROWS", "5000"))
 INTAKE = os.environ.get("MULU_BENCH_INTAKE", "1") != "0"
+ASSESS = os.environ.get("MULU_BENCH_ASSESSMENT", "1") != "0"
 
 
 def write_catalog_xlsx(path: str, department, rows: int, items: int = 20) -> None:
@@ -369,6 +370,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as root:
         figures, cat = pipeline(root, DEFAULT, between=bench_catalog)
         intake = bench_intake(root, cat["commit_tx_per_s"]) if INTAKE else None
+        assessed = bench_assessment.measure(root) if ASSESS else None
         gm = pipeline(root, GM)[0] if GM in PROFILES else None
         written = bytes_written.measure(root)
         network = bench_network.measure(root, figures["inprocess_commit_tx_per_s"]) if NETWORK else None
@@ -392,8 +394,12 @@ def main() -> int:
     report["acceptance_verdict"] = acceptance
     report["ok_acceptance_verdict"] = report["acceptance_verdict"]["ok"]
     report["ok_intake"] = intake is None or intake["ratio_publish_to_inprocess"] >= intake["target_ratio"]
+    if assessed is not None:
+        report["assessment"] = assessed
+    report["ok_assessment"] = assessed is None or assessed["ok"]
     report["ok"] = report["ok_foundation"] and report["ok_catalog"] and report["ok_acceptance_verdict"] \
-        and (gm is None or gm["ok"]) and (network is None or network["ok"]) and report["ok_intake"]
+        and (gm is None or gm["ok"]) and (network is None or network["ok"]) and report["ok_intake"] \
+        and report["ok_assessment"]
     print(json.dumps(report, indent=2))
     return 0 if report["ok"] else 1
 

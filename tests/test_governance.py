@@ -648,6 +648,8 @@ PINNED: dict[str, object] = {
     "project.confirm_ownership": {"duty_authority"},
     "sharing.request": DEPTS, "sharing.answer": DEPTS, "sharing.dispute": DEPTS, "sharing.extend_dispute": DEPTS,
     "sharing.answer_dispute": DEPTS, "sharing.decide": {"review_authority"},
+    "assessment.record": {"review_authority"}, "assessment.order": {"general_office"},
+    "assessment.answer": DEPTS, "assessment.lift": {"general_office"},
 }
 """The policy of every method as written by hand: a change of policy must change this table.
 

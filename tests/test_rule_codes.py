@@ -71,6 +71,7 @@ T_VOTES = T_GOV + "test_votes_count_once_and_only_from_approvers"
 T_VALIDATORS = "tests/test_validator_sets.py::"
 T_PROJECT = "tests/test_projects.py::"
 T_ACCEPT = "tests/test_project_acceptance.py::"
+T_ASSESS = "tests/test_assessment.py::"
 
 SYSTEMS, CLOUD, ESCROW = "000:第十四条", "000:第十四条(一)", "000:第十四条(三)"
 T_SYSTEMS = "tests/test_systems.py::test_invalid_systems_refused_with_their_rule"
@@ -246,6 +247,17 @@ CODES: dict[str, tuple[Article, str]] = {
     "DISPUTE_EXTENSION_TOO_LONG": (CHECK, T_DISPUTES),
     "DISPUTE_EXTENSION_USED": (CHECK, T_DISPUTES),
     "DISPUTE_EXTENSION_LATE": (CHECK, T_DISPUTES),
+    # assessment: 经信局 anchors a half-year's result computed over committed blocks (000:第十九条); 办公厅's
+    # 整改令 name an anchored assessment (000:第二十二条), are answered by their department and lifted once
+    # (000:第二十三条); orders and members that are not there: no article
+    "ASSESSMENT_HEIGHT_UNCOMMITTED": ("000:第十九条", T_ASSESS + "test_recording_rules"),
+    "ASSESSMENT_FIGURES_INVALID": (NO_ARTICLE, T_ASSESS + "test_recording_rules"),
+    "ASSESSMENT_UNKNOWN": ("000:第二十二条", T_ASSESS + "test_orders_answers_and_lifting"),
+    "ORDER_EXISTS": (NO_ARTICLE, T_ASSESS + "test_orders_answers_and_lifting"),
+    "ORDER_DEPARTMENT_UNKNOWN": (NO_ARTICLE, T_ASSESS + "test_orders_answers_and_lifting"),
+    "ORDER_UNKNOWN": (NO_ARTICLE, T_ASSESS + "test_orders_answers_and_lifting"),
+    "ORDER_NOT_YOURS": ("000:第二十二条", T_ASSESS + "test_orders_answers_and_lifting"),
+    "ORDER_LIFTED": ("000:第二十三条", T_ASSESS + "test_orders_answers_and_lifting"),
 }
 """Every refusal code: (the article its refusals name, a test that triggers it)."""
 

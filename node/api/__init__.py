@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chain.errors import MuluError
-from node.api import chain, projects, registers, sharing, systems, txs
+from node.api import assessment, chain, projects, registers, sharing, systems, txs
 from node.api.schemas import ErrorPublic
 from node.api.views import jsonable
 from node.errors import status_for
@@ -39,7 +39,7 @@ def create_app(node: Node, *, export: Callable[[], Any] | None = None) -> FastAP
                   description=__doc__)
     api.state.node = node
     api.state.export = export
-    for module in (txs, chain, registers, systems, projects, sharing):
+    for module in (txs, chain, registers, systems, projects, sharing, assessment):
         api.include_router(module.router, responses=ERROR_RESPONSES)
     api.openapi = lambda: _openapi(api)
 
