@@ -127,3 +127,44 @@ def assess_verify(period: str = PERIOD_OPT, archive: Path = typer.Option(..., "-
     if not checked["match"]:
         console.print("the anchored digest differs from the report this export computes")
         raise typer.Exit(1)
+
+
+@assess_app.command("order")
+def assess_order(order_id: str, department: str = typer.Option(..., "--department"), period: str = PERIOD_OPT,
+                 finding: list[str] = typer.Option(..., "--finding", help="KIND:SUBJECT, e.g. "
+                                                                          "not_on_cloud:edu-portal (repeat)."),
+                 text: str = typer.Option(..., "--text"), key: Path = KEY, sender: str = SENDER,
+                 passphrase: Optional[str] = PASSPHRASE, node: str = NODE) -> None:
+    """办公厅 issues a 整改令 naming findings of an anchored assessment (000:第二十二条)."""
+    findings = []
+    for item in finding:
+        kind, sep, subject = item.partition(":")
+        if not sep or not subject:
+            fail(MuluError(f"--finding {item!r} is KIND:SUBJECT", code="FINDING_INVALID"))
+        findings.append({"kind": kind, "subject": subject})
+    _send(node, key, sender, passphrase, "assessment", "order",
+          {"order_id": order_id, "department": department, "period": _period(period), "findings": findings,
+           "text": text})
+
+
+@assess_app.command("answer")
+def assess_answer(order_id: str, text: str = typer.Option(..., "--text"), key: Path = KEY, sender: str = SENDER,
+                  passphrase: Optional[str] = PASSPHRASE, node: str = NODE) -> None:
+    """The department answers a 整改令 with what it rectified."""
+    _send(node, key, sender, passphrase, "assessment", "answer", {"order_id": order_id, "text": text})
+
+
+@assess_app.command("lift")
+def assess_lift(order_id: str, text: str = typer.Option(..., "--text"), key: Path = KEY, sender: str = SENDER,
+                passphrase: Optional[str] = PASSPHRASE, node: str = NODE) -> None:
+    """办公厅 lifts a 整改令 once rectified (000:第二十三条)."""
+    _send(node, key, sender, passphrase, "assessment", "lift", {"order_id": order_id, "text": text})
+
+
+@assess_app.command("orders")
+def assess_orders(department: str = typer.Argument(..., help="A 统一社会信用代码."), node: str = NODE) -> None:
+    """A department's 整改令: findings, answer, whether lifted."""
+    rows = fetch(lambda: Client(node).get("/v1/assessment/orders", department=department, limit=1000)["orders"])
+    print_table(f"整改令 {department}", ("令 order", "考核 period", "问题 findings", "答复 answer", "撤销 lifted"),
+                [(o["order_id"], o["period"], "、".join(f"{f['kind']}:{f['subject']}" for f in o["findings"]),
+                  (o["answer"] or {}).get("text", "—"), (o["lifted"] or {}).get("text", "—")) for o in rows])

@@ -241,3 +241,11 @@ def test_commands_run_record_report_and_verify(served, monkeypatch, tmp_path):
                     home.genesis_file)
     assert '"match": true' in verified
     assert "PERIOD_INVALID" in mulu("assess", "run", "--period", "2026Q3", "--node", url, code=1)
+    mulu("assess", "order", "o1", "--department", EDU, "--period", PERIOD, "--finding", "not_on_cloud:edu-portal",
+         "--text", "限期整改", *signed(OFFICE))
+    assert "FINDING_INVALID" in mulu("assess", "order", "o2", "--department", EDU, "--period", PERIOD,
+                                     "--finding", "not_on_cloud", "--text", "x", *signed(OFFICE), code=1)
+    mulu("assess", "answer", "o1", "--text", "已申请入云", *signed(EDU))
+    mulu("assess", "lift", "o1", "--text", "已整改", *signed(OFFICE))
+    listed = mulu("assess", "orders", EDU, "--node", url)
+    assert "已申请入云" in listed and "已整改" in listed
