@@ -138,6 +138,7 @@ class Scenario:
                   catalog_entry(m, "303001/000002", "企业经营异常名录内部研判信息", ("统一社会信用代码", "研判结论"),
                                 revision, share_type="not_shared", share_condition=""))
         self._project(revision)
+        self._sharing_and_assessment(revision)
         self._forged()
         self._other_profile()
         return self.steps
@@ -193,6 +194,85 @@ class Scenario:
         self._accept(pid, acceptance)
         project("市教委", "申请投入使用", "apply_commissioning", doc_id=doc("市教委", "use", "投入使用申请"))
         project("经信局", "投入使用评审 (运维)", "commission", doc_id=doc("经信局", "use-review", "投入使用评审意见"))
+
+    def _ticks(self, days: int) -> bool:
+        """On a scripted clock (a day a block), let ``days`` pass with blocks of 经信局 anchoring a note;
+        on the system clock, nothing (a demo does not wait two weeks). Whether days passed."""
+        if self.client.status()["clock"].get("mode") != "scripted":
+            return False
+        _, member = self.member("经信局")
+        height = self.client.status()["height"]
+        for i in range(days):
+            member.call("anchor", "put", {"doc_id": f"tick/{height}/{i}", "title": "日终", "kind": "other",
+                                          "digest": self.profile.hash(f"tick {height} {i}".encode())})
+        return True
+
+    def _sharing_and_assessment(self, revision: int) -> None:
+        """Sharing, 校核 and the half-year assessment: 市教委 asks 市卫生健康委 for 出生医学证明信息 and is not
+        answered within 10 working days (002:第十七条), so 经信局 decides in its stead; a 校核 dispute is
+        extended once with the head's approval and answered (004:第十四条); 市教委's legacy system off the
+        政务云 survives two 整改令 and is a 僵尸系统 (000:第二十二条)."""
+        health = by_short("市卫生健康委")
+        code = CATALOGS["市卫生健康委"][0]
+        requested = self.call("市教委", "共享申请 出生医学证明信息", "sharing", "request",
+                              {"resource_code": code, "purpose": "新生入学信息核验",
+                               "law_basis": "《北京市政务信息资源管理办法（试行）》",
+                               "duty_item": DUTIES["市教委"]["item_id"],
+                               "business_need": "入学办理时免于家长重复提交出生证明"})
+        request_id = requested.tx_id
+        self.call("市教委", "校核 出生医学证明信息", "sharing", "dispute",
+                  {"resource_code": code, "problem": "部分出生日期与户籍登记不一致", "data_items": ["出生日期"]})
+        dispute_id = self.steps[-1].tx_id
+        head = f"head-approval/{revision}"
+        self.anchor("市卫生健康委", "上链 主要负责人审批（校核延期）", head, "校核延期审批", "other", head)
+        self.call("市卫生健康委", "校核延期一次 (主要负责人批准)", "sharing", "extend_dispute",
+                  {"dispute_id": dispute_id, "head": "王主任", "doc_id": head, "reason": "需与各区户籍数据比对"})
+        reader = self.route(health)
+        filed = requested.outcome == "committed" and not requested.code
+        for _ in range(40):  # on a scripted clock, the days until the answer is overdue (holidays included)
+            if not filed or reader.get(f"/v1/sharing/requests/{request_id}")["timeliness"]["status"] != "due":
+                break
+            if not self._ticks(1):
+                break
+        if filed and reader.get(f"/v1/sharing/requests/{request_id}")["timeliness"]["status"] == "overdue":
+            self.call("经信局", "共享申请逾期 经信局代为决定", "sharing", "decide",
+                      {"request_id": request_id, "approve": True, "reasons": "提供方逾期未答复，经审核同意共享"})
+        self.call("市卫生健康委", "校核答复 已更正", "sharing", "answer_dispute",
+                  {"dispute_id": dispute_id, "outcome": "corrected", "reply": "已与户籍数据核对更正"})
+        system = f"edu-legacy-{revision}"
+        self.call("市教委", "登记信息系统 (未入云)", "system", "register",
+                  {"code": system, "name": "教育统计旧系统", "project": "", "deployment": "other", "protection_level": 2})
+        period = self._period()
+        finding = [{"kind": "not_on_cloud", "subject": system}]
+        for n in (1, 2):
+            self._assess(period, f"绩效考核 {period} 第{n}次")
+            self.call("市政府办公厅", f"下达整改令 第{n}次 (未入云)", "assessment", "order",
+                      {"order_id": f"order-{revision}-{n}", "department": by_short("市教委").uscc, "period": period,
+                       "findings": finding, "text": "限期完成系统入云"})
+            self.call("市教委", f"答复整改令 第{n}次", "assessment", "answer",
+                      {"order_id": f"order-{revision}-{n}", "text": "正在迁移，尚未完成"})
+        self._assess(period, f"绩效考核 {period} 第3次 (僵尸系统)")
+
+    def _period(self) -> str:
+        now = self.client.status()["tip_time"] // 1000 + 8 * 3600
+        return f"{time.gmtime(now).tm_year}H{1 if time.gmtime(now).tm_mon <= 6 else 2}"
+
+    def _assess(self, period: str, action: str) -> None:
+        """经信局 computes the assessment at the certified tip and anchors its digest and figures."""
+        reader = self.route(by_short("经信局"))
+        for _ in range(50):  # on CometBFT a block's certificate comes with the next block
+            try:
+                found = reader.get("/v1/assessment/compute", period=period)
+                break
+            except ApiError as exc:
+                if exc.code != "BLOCK_NOT_CERTIFIED":
+                    raise
+                time.sleep(0.2)
+        else:
+            found = reader.get("/v1/assessment/compute", period=period)
+        self.call("经信局", action, "assessment", "record",
+                  {"period": period, "height": found["report"]["height"], "digest": bytes.fromhex(found["digest"]),
+                   "figures": found["figures"]})
 
     def _custodian(self):
         """The custodian's (经信局's) encryption key: kept in the demo home, registered on chain once."""

@@ -13,7 +13,7 @@ import json
 import sys
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
@@ -270,14 +270,23 @@ def node_start(home: Path = typer.Option(..., "--home"),
         fail(exc)
 
 
+DAY_MS = 86_400_000
+DEMO_START_MS = 1_767_574_800_000
+"""2026-01-05 09:00 in Beijing: where a scripted demo chain's first block falls."""
+
+
 @app.command()
 def demo(home: Optional[Path] = typer.Option(None, "--home", help="demo-home (one node) or demo-net (--nodes N)."),
          exit_after: bool = typer.Option(False, "--exit", help="Run the scenario, then stop."),
          api: Optional[str] = typer.Option(None, "--api", help="HOST:PORT (default: node.json)."),
          nodes: int = typer.Option(1, "--nodes", help="1: the embedded solo node; N > 1: N department nodes on "
                                                      "CometBFT, each department submitting to its own node."),
-         base_port: int = typer.Option(26600, "--base-port", help="With --nodes: node i listens from base+10i.")) -> None:
+         base_port: int = typer.Option(26600, "--base-port", help="With --nodes: node i listens from base+10i."),
+         clock: str = typer.Option("scripted", "--clock", help="A new one-node chain's clock: scripted (a day a "
+                                                               "block, so that deadlines play out) or system.")) -> None:
     """Initialise a chain (if needed), run a signed scenario, print it, keep serving."""
+    if clock not in ("scripted", "system"):
+        fail(MuluError(f"--clock is scripted or system, not {clock!r}", code="CLOCK_INVALID"))
     if nodes != 1:
         _demo_network(home or Path("demo-net"), nodes, base_port, exit_after)
         return
@@ -293,8 +302,11 @@ def demo(home: Optional[Path] = typer.Option(None, "--home", help="demo-home (on
             split_address(api)  # before a new home is made for it
         h = Home(home)
         if not h.exists():
-            init_home(home, genesis_time=time.time_ns() // 1_000_000)
-            console.print(f"initialised a new chain in {home}")
+            if clock == "scripted":  # a day a block from 2026-01-05 (北京 09:00): deadlines play out in seconds
+                init_home(home, genesis_time=DEMO_START_MS - DAY_MS, clock_step_ms=DAY_MS)
+            else:
+                init_home(home, genesis_time=time.time_ns() // 1_000_000)
+            console.print(f"initialised a new chain in {home} ({clock} clock)")
         node = Node(h)
         server = Server(node, api or h.config().api)
         tune_garbage_collector()
@@ -307,6 +319,7 @@ def demo(home: Optional[Path] = typer.Option(None, "--home", help="demo-home (on
         _print_steps(steps)
         _print_overlaps(client)
         _print_review(client)
+        _print_assessment(client)
         _print_demo_members(h)
         status = client.status()
         console.print(f"chain [bold]{status['chain_id']}[/] height {status['height']}, "
@@ -390,6 +403,21 @@ def _print_review(client: Client) -> None:
     _print_verdict(pid, bundle["height"], bundle["verdict"]["conditions"], bundle["verdict"]["passed"])
     console.print(f"evidence: {len(bundle['records'])} state proofs, {len(bundle['transactions'])} inclusion proofs "
                   f"— save with `mulu review check {pid} --out evidence.json`, re-check with --offline")
+
+
+def _print_assessment(client: Client) -> None:
+    """The last assessment the demo anchored: the ranking, with findings and penalties (僵尸系统)."""
+    from cli.assess import _ranking
+
+    status = client.status()
+    now = datetime.fromtimestamp(status["tip_time"] / 1000, tz=timezone.utc) + timedelta(hours=8)
+    period = f"{now.year}H{1 if now.month <= 6 else 2}"
+    try:
+        found = client.get("/v1/assessment/compute", period=period)
+    except MuluError as exc:  # on CometBFT, the tip's certificate may still be on its way
+        console.print(f"assessment: {exc.message}")
+        return
+    _ranking(found["report"])
 
 
 def _print_demo_members(home: Home) -> None:

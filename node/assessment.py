@@ -23,20 +23,27 @@ from contracts.assessment.keys import report_key
 from contracts.registry import Registry
 
 
-def _report(ledger: Ledger, period: str, blocks: Any) -> dict[str, Any]:
+def _report(ledger: Ledger, period: str, blocks: Any, height: int, as_of: int) -> dict[str, Any]:
     start, end = assessment.period_bounds(period)
-    tip = ledger.tip
-    found = assessment.compute(ledger.state, chain_id=ledger.genesis.chain_id, period=period, height=tip.height,
-                               as_of=tip.time, refused=assessment.refused_in(blocks, start, end))
+    found = assessment.compute(ledger.state, chain_id=ledger.genesis.chain_id, period=period, height=height,
+                               as_of=as_of, refused=assessment.refused_in(blocks, start, end))
     return {"report": found, "digest": assessment.digest(ledger.profile, found), "figures": assessment.figures(found)}
 
 
 def assess(ledger: Ledger, period: str) -> dict[str, Any]:
-    """The assessment of ``period`` at the ledger's tip, which must be certified (its export ends there)."""
-    if ledger.certified != ledger.tip.height or ledger.tip.height < 1:
-        raise NotFound(f"the tip {ledger.tip.height} is not certified yet; assess at a certified block",
-                       code="BLOCK_NOT_CERTIFIED", height=ledger.tip.height)
-    return _report(ledger, period, (ledger.block(h) for h in range(1, ledger.tip.height + 1)))
+    """The assessment of ``period`` as of the last certified block (an export ends there), computed over
+    the state at the tip: so the tip must be that block, or a block after it that changed nothing (on
+    CometBFT, the block carrying the last certificate)."""
+    height = ledger.certified
+    for later in range(height + 1, ledger.tip.height + 1):
+        block = ledger.block(later)
+        if block.txs or block.evidence:
+            raise NotFound(f"block {later} is not certified yet; assess once it is", code="BLOCK_NOT_CERTIFIED",
+                           height=later, certified=height)
+    if height < 1:
+        raise NotFound("no block is certified yet", code="BLOCK_NOT_CERTIFIED", height=height)
+    return _report(ledger, period, (ledger.block(h) for h in range(1, height + 1)), height,
+                   ledger.block(height).header.time)
 
 
 def verify_archive(genesis: Genesis, data: bytes, period: str) -> dict[str, Any]:
@@ -59,7 +66,7 @@ def verify_archive(genesis: Genesis, data: bytes, period: str) -> dict[str, Any]
     replay = Ledger(MemoryStore(), genesis, machine)
     for block in blocks[:anchored["height"]]:
         replay.append(replay.process(block), block.commit)
-    computed = _report(replay, period, blocks[:anchored["height"]])
+    computed = _report(replay, period, blocks[:anchored["height"]], replay.tip.height, replay.tip.time)
     return {"period": period, "height": anchored["height"], "anchored_digest": anchored["digest"].hex(),
             "computed_digest": computed["digest"].hex(), "match": computed["digest"] == anchored["digest"],
             "figures_match": computed["figures"] == anchored["figures"], "report": computed["report"]}
