@@ -148,9 +148,17 @@ def test_a_system_is_a_zombie_after_two_failed_rounds_and_a_lifted_order_restore
     order(net, "o1", EDU, [("not_on_cloud", "edu-portal")])
     assert penalties(assess(net.ledger, PERIOD), EDU) == []
     order(net, "o2", EDU, [("not_on_cloud", "edu-portal"), ("credential_not_anchored", "edu-portal")])
-    assert penalties(assess(net.ledger, PERIOD), EDU) == [("zombie_system", "edu-portal")]
+    found = assess(net.ledger, PERIOD)
+    assert penalties(found, EDU) == [("zombie_system", "edu-portal")]
+    row = next(r for r in found["report"]["departments"] if r["uscc"] == EDU)
+    assert [(o["order_id"], [f["cleared"] for f in o["findings"]]) for o in row["rectification"]] == \
+        [("o1", [False]), ("o2", [False, False])]
     net.ok(OFFICE, "lift", {"order_id": "o1", "text": "已整改"}, "assessment")
     assert penalties(assess(net.ledger, PERIOD), EDU) == []
+    net.ok(EDU, "register", {**system_args("gov_cloud"), "project": ""}, "system")  # moved to the 政务云
+    row = next(r for r in assess(net.ledger, PERIOD)["report"]["departments"] if r["uscc"] == EDU)
+    assert [[(f["kind"], f["cleared"]) for f in o["findings"]] for o in row["rectification"]] == \
+        [[("credential_not_anchored", False), ("not_on_cloud", True)]], "the next assessment shows what cleared"
 
 
 def test_three_acceptances_refused_for_catalog_quality_restrict_next_years_projects(net):

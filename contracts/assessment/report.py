@@ -151,7 +151,22 @@ def _department(reader: Any, uscc: str, as_of: int, refused: int) -> dict[str, A
                                  f"was due by {late['deadline']}", late.get("tx_id")))
     findings.sort(key=lambda f: (f["kind"], f["subject"]))
     return {"uscc": uscc, "findings": findings, "quality": quality, "notes": notes,
-            "penalties": _penalties(reader, uscc, findings, entries, day)}
+            "penalties": _penalties(reader, uscc, findings, entries, day),
+            "rectification": _rectification(reader, uscc, findings)}
+
+
+def _rectification(reader: Any, uscc: str, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each 整改令 in force with whether the department answered it and whether each of its findings is
+    cleared now (not found again)."""
+    found = {(f["kind"], f["subject"]) for f in findings}
+    out = []
+    for order_id, _ in _all(reader, orders_prefix(uscc)):
+        order = reader.get(order_key(order_id))
+        if order["lifted"] is None:
+            out.append({"order_id": order_id, "period": order["period"], "answered": order["answer"] is not None,
+                        "findings": [{**f, "cleared": (f["kind"], f["subject"]) not in found}
+                                     for f in order["findings"]]})
+    return out
 
 
 def _overdue_answers(reader: Any, uscc: str, as_of: int) -> list[dict[str, Any]]:
