@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from chain.errors import ArgsInvalid, BadRequest, RuleViolation
 from chain.execution import Effects, StateView, TxContext
@@ -97,6 +97,18 @@ def page(reader: Any, prefix: str, after: str = "", limit: int = 100) -> list[tu
     """One page of a listing: the current records under ``prefix`` whose key's rest comes after
     ``after`` (the cursor a previous page ended on), at most ``limit``, as ``(rest of the key, value)``."""
     return [(k[len(prefix):], v) for k, v in reader.keys(prefix, after=prefix + after if after else "", limit=limit)]
+
+
+def every(reader: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+    """Every current record under ``prefix`` in key order, as ``(rest of the key, value)``, read a page at
+    a time (for work over a whole listing: the assessment, a provider's open answers)."""
+    after = ""
+    while True:
+        rows = page(reader, prefix, after, 1000)
+        yield from rows
+        if len(rows) < 1000:
+            return
+        after = rows[-1][0]
 
 
 def next_cursor(rows: list[Any], limit: int, last: Any) -> Any:

@@ -32,7 +32,7 @@ Departments are ranked by score, then fewest findings, then code.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from chain.encoding import encode
 from contracts import duty, system, workdays
@@ -45,7 +45,7 @@ from contracts.assessment import (
     ZOMBIE_ROUNDS,
 )
 from contracts.assessment.keys import order_key, orders_prefix
-from contracts.base import param
+from contracts.base import every, param
 from contracts.catalog import update_status
 from contracts.catalog.keys import dept_prefix as entries_prefix
 from contracts.catalog.keys import entry_key
@@ -78,18 +78,6 @@ def period_bounds(period: str) -> tuple[datetime.date, datetime.date]:
         (datetime.date(year, 7, 1), datetime.date(year, 12, 31))
 
 
-def _all(reader: Any, prefix: str) -> Iterator[tuple[str, Any]]:
-    """Every current record under ``prefix``, in key order, as ``(rest of the key, value)``."""
-    after = ""
-    while True:
-        rows = list(reader.keys(prefix, after=prefix + after if after else "", limit=1000))
-        for key, value in rows:
-            yield key[len(prefix):], value
-        if len(rows) < 1000:
-            return
-        after = rows[-1][0][len(prefix):]
-
-
 def _hex(tx_id: Any) -> str:
     return tx_id.hex() if isinstance(tx_id, bytes) else ""
 
@@ -118,7 +106,7 @@ def _department(reader: Any, uscc: str, as_of: int, refused: int) -> dict[str, A
     day = workdays.china_date(as_of)
     findings: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
-    for code, _ in _all(reader, systems_prefix(uscc)):
+    for code, _ in every(reader, systems_prefix(uscc)):
         record = reader.get(system_key(code))
         if not system.cloud_ok(reader, code):
             findings.append(_finding("not_on_cloud", code, f"system {code} is {record['deployment']}, without an "
@@ -133,14 +121,14 @@ def _department(reader: Any, uscc: str, as_of: int, refused: int) -> dict[str, A
     elif status is not None and status["status"] == "calendar_not_covered":
         notes.append({"kind": "calendar_not_covered", "year": status["year"],
                       "detail": "the update deadline falls in a year the chain's calendar does not cover"})
-    entries = [reader.get(entry_key(code)) for code, _ in _all(reader, entries_prefix(uscc))]
+    entries = [reader.get(entry_key(code)) for code, _ in every(reader, entries_prefix(uscc))]
     quality = _quality(entries, day, refused)
     if quality["score"] < param(reader, QUALITY_MIN.qualified):
         findings.append(_finding("catalog_quality_low", "catalog", f"catalog quality {quality['score']} points, "
                                  f"below {param(reader, QUALITY_MIN.qualified)}"))
     served = {item for record in entries for item in record["entry"]["duty_items"]}
     idle = param(reader, IDLE_MONTHS.qualified)
-    for item_id, item in _all(reader, items_prefix(uscc)):
+    for item_id, item in every(reader, items_prefix(uscc)):
         if duty.approved_version(reader, uscc, item_id) is None or item_id in served:
             continue
         if add_months(workdays.china_date(item["time"]), idle) <= day:
@@ -150,23 +138,25 @@ def _department(reader: Any, uscc: str, as_of: int, refused: int) -> dict[str, A
         findings.append(_finding("sharing_overdue", f"{late['kind']}:{late['id']}", f"{late['kind']} {late['id']} "
                                  f"was due by {late['deadline']}", late.get("tx_id")))
     findings.sort(key=lambda f: (f["kind"], f["subject"]))
+    orders = _orders_in_force(reader, uscc)
     return {"uscc": uscc, "findings": findings, "quality": quality, "notes": notes,
-            "penalties": _penalties(reader, uscc, findings, entries, day),
-            "rectification": _rectification(reader, uscc, findings)}
+            "penalties": _penalties(reader, uscc, findings, entries, orders, day),
+            "rectification": _rectification(orders, findings)}
 
 
-def _rectification(reader: Any, uscc: str, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _orders_in_force(reader: Any, uscc: str) -> list[dict[str, Any]]:
+    """The department's 整改令 not lifted (a lifted one counts no more, 000:第二十三条), in order id order."""
+    orders = (reader.get(order_key(order_id)) for order_id, _ in every(reader, orders_prefix(uscc)))
+    return [order for order in orders if order["lifted"] is None]
+
+
+def _rectification(orders: list[dict[str, Any]], findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each 整改令 in force with whether the department answered it and whether each of its findings is
     cleared now (not found again)."""
     found = {(f["kind"], f["subject"]) for f in findings}
-    out = []
-    for order_id, _ in _all(reader, orders_prefix(uscc)):
-        order = reader.get(order_key(order_id))
-        if order["lifted"] is None:
-            out.append({"order_id": order_id, "period": order["period"], "answered": order["answer"] is not None,
-                        "findings": [{**f, "cleared": (f["kind"], f["subject"]) not in found}
-                                     for f in order["findings"]]})
-    return out
+    return [{"order_id": order["order_id"], "period": order["period"], "answered": order["answer"] is not None,
+             "findings": [{**f, "cleared": (f["kind"], f["subject"]) not in found} for f in order["findings"]]}
+            for order in orders]
 
 
 def _overdue_answers(reader: Any, uscc: str, as_of: int) -> list[dict[str, Any]]:
@@ -176,9 +166,7 @@ def _overdue_answers(reader: Any, uscc: str, as_of: int) -> list[dict[str, Any]]
 
 
 def _penalties(reader: Any, uscc: str, findings: list[dict[str, Any]], entries: list[dict[str, Any]],
-               day: datetime.date) -> list[dict[str, Any]]:
-    orders = [order for _, order in ((oid, reader.get(order_key(oid)))
-                                     for oid, _ in _all(reader, orders_prefix(uscc))) if order["lifted"] is None]
+               orders: list[dict[str, Any]], day: datetime.date) -> list[dict[str, Any]]:
     ordered: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for order in sorted(orders, key=lambda o: (o["issued"]["height"], o["order_id"])):
         for f in order["findings"]:
@@ -214,7 +202,7 @@ def _quality_failures(reader: Any, uscc: str) -> int:
     """Acceptances of the department's projects refused for catalog quality (更新 or 不符), consecutively
     up to now, across its projects in the order they were decided."""
     decisions = []
-    for project_id, _ in _all(reader, projects_prefix(uscc)):
+    for project_id, _ in every(reader, projects_prefix(uscc)):
         decisions += [v.value for v in reader.history(acceptance_key(project_id), limit=1000) if v.value]
     run = 0
     for decision in sorted(decisions, key=lambda d: (d["height"], d["project_id"])):

@@ -29,13 +29,13 @@ queries are :mod:`.queries`.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Iterator
+from typing import Any
 
 from chain.errors import RuleViolation
 from chain.execution import Effects, StateView
 from contracts import duty, workdays
 from contracts.args import Bool, Str
-from contracts.base import Call, Contract, page, param, refuse
+from contracts.base import Call, Contract, every, param, refuse
 from contracts.catalog import RESOURCE_CODE
 from contracts.catalog.keys import entry_key
 from contracts.duty import ITEM_ID, OWNER_ROLES
@@ -143,17 +143,6 @@ def open_request(view: StateView, request_id: str) -> dict[str, Any]:
         raise refuse("SHARING_REQUEST_CLOSED", f"request {request_id} is already {found['status']}",
                      article=ARTICLE_ANSWER, field="request_id", status=found["status"])
     return found
-
-
-def all_ids(reader: Any, prefix: str) -> Iterator[str]:
-    """The rest of every current key under ``prefix``, in key order, a page at a time."""
-    after = ""
-    while True:
-        rows = page(reader, prefix, after, 1000)
-        yield from (rest for rest, _ in rows)
-        if len(rows) < 1000:
-            return
-        after = rows[-1][0]
 
 
 # --- requests (002:第十七、十八条, 004:第十九条) --------------------------------------------------------------
@@ -278,7 +267,7 @@ def overdue_answers(reader: Any, provider: str, now_ms: int) -> list[dict[str, A
     rows = []
     for kind, index, key_of, party in (("request", PENDING, request_key, "requester"),
                                        ("dispute", DISPUTE_PENDING, dispute_key, "user")):
-        for record_id in all_ids(reader, member_prefix(index, provider)):
+        for record_id, _ in every(reader, member_prefix(index, provider)):
             record = reader.get(key_of(record_id))
             timely = timeliness(reader, record, now_ms)
             if timely["overdue"] is False:
