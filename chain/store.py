@@ -16,6 +16,8 @@ open or on a read, is :class:`StoreCorrupt`.
 from __future__ import annotations
 
 import threading
+from collections import deque
+from itertools import starmap
 from typing import Iterable, Iterator, Protocol
 
 from sortedcontainers import SortedDict
@@ -143,12 +145,15 @@ class LevelStore:
     def write(self, batch: Batch) -> None:
         try:
             with self._db.write_batch(sync=self._sync, transaction=True) as wb:
-                put, delete = wb.put, wb.delete  # a block is a hundred thousand puts
-                for key, value in batch:
-                    if value is None:
-                        delete(key)
-                    else:
-                        put(key, value)
+                items = batch if isinstance(batch, list) else list(batch)
+                if any(value is None for _, value in items):  # deletes among them: in order
+                    for key, value in items:
+                        if value is None:
+                            wb.delete(key)
+                        else:
+                            wb.put(key, value)
+                else:  # a block is a hundred thousand puts: no loop in Python
+                    deque(starmap(wb.put, items), maxlen=0)
         except TypeError as exc:
             raise StorageError(f"store write failed: {exc}") from exc
         except self._plyvel.Error as exc:

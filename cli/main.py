@@ -701,10 +701,11 @@ def catalog_provides(item: str = typer.Argument(..., help="A data item (信息�
             console.print(f"一数一源: {answer['asked']} is a generic item (数据元字典), never an overlap")
             return
         names = {m["uscc"]: m["name"] for m in client.members(limit=1000)["members"]}
-        title = answer["item"] if answer["item"] == answer["asked"] else f"{answer['item']} (as written: {answer['asked']})"
-        print_table(f"一数一源: {title}", ("提供方 provider", "统一社会信用代码", "资源代码 resources"),
-                    [(names.get(r["provider"], ""), r["provider"], "; ".join(r["resource_codes"]))
-                     for r in answer["providers"]])
+        title = answer["item"] if answer["item"] == answer["asked"] else f"{answer['item']} (asked: {answer['asked']})"
+        print_table(f"一数一源: {title}", ("提供方 provider", "统一社会信用代码", "写作 as written",
+                                           "资源代码 resources"),
+                    [(names.get(r["provider"], ""), r["provider"], "、".join(r["written"]),
+                      "; ".join(r["resource_codes"])) for r in answer["providers"]])
     fetch(run)
 
 

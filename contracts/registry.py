@@ -154,8 +154,8 @@ class Registry:
 
     def scheduled_sets(self, writes: dict[str, Any]) -> list[tuple[int, tuple[Validator, ...]]]:
         """The validator sets a block's writes schedule, by effective height."""
-        return [(int(k[len(validators.SET):]), tuple(validators.validator(r) for r in v))
-                for k, v in sorted(writes.items()) if k.startswith(validators.SET)]
+        keys = sorted(k for k in writes if k.startswith(validators.SET))  # a catalog block writes 100,000 others
+        return [(int(k[len(validators.SET):]), tuple(validators.validator(r) for r in writes[k])) for k in keys]
 
     def run_query(self, reader: Any, path: str, args: Any) -> Any:
         """Run the query at ``path`` (``/contract/query``) over ``reader`` with keyword ``args``."""

@@ -91,7 +91,7 @@ def test_duty_and_catalog_files_end_to_end(served, tmp_path):
     provides = mulu("catalog", "provides", "公民身份号码", *node).output
     assert "301001/000001" in provides and EDU.name in provides
     synonym = mulu("catalog", "provides", "身份证号", *node).output  # through the data-element dictionary
-    assert "公民身份号码 (as written: 身份证号)" in synonym and "301001/000001" in synonym
+    assert "公民身份号码 (asked: 身份证号)" in synonym and "301001/000001" in synonym
     assert "generic item" in mulu("catalog", "provides", "序号", *node).output
     elements = mulu("catalog", "elements", *node).output
     assert "统一社会信用代码" in elements and "社会信用代码" in elements and "序号" in elements

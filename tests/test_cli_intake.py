@@ -91,6 +91,10 @@ def test_template_round_trip_publishes_chinese_rows(served, tmp_path):
     assert second["data_items"] == [{"name": "幼儿姓名", "data_type": "C", "length": "32"},
                                     {"name": "入园日期", "data_type": "D", "length": "8"}]
     assert (second["update_cycle"], second["published"]) == ("daily", "2026-07-02")
+    provides = mulu("catalog", "provides", "身份证号", "--node", url).output  # a synonym asked
+    assert "公民身份号码 (asked: 身份证号)" in provides and EDU.uscc in provides and "301001/000001" in provides
+    row = next(line for line in provides.splitlines() if EDU.uscc in line)
+    assert "公民身份号码" in row.split(EDU.uscc, 1)[1]  # the name the department wrote, in its own column
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])

@@ -52,6 +52,8 @@ def test_synonyms_join_under_the_standard_name(net):
     answer = catalog_queries.provides(net.ledger.state, item="信用代码")
     assert (answer["item"], answer["asked"]) == ("统一社会信用代码", "信用代码")
     assert [r["provider"] for r in answer["providers"]] == sorted([MARKET, HEALTH])
+    written = {r["provider"]: r["written"] for r in answer["providers"]}
+    assert written == {MARKET: ["统一社会信用代码"], HEALTH: ["社会信用代码"]}
     record = net.ledger.state.get(catalog.entry_key("302001/000001"))
     assert [i["name"] for i in record["entry"]["data_items"]] == ["社会信用代码", "法人代表", "医疗机构名称"]
     assert record["indexed"] == ["医疗机构名称", "法定代表人", "统一社会信用代码"]

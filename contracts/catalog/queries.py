@@ -110,8 +110,21 @@ def provides(reader: StateReader, item: str, limit: int = 100) -> dict[str, Any]
     for row in reader.get(provides_key(name)) or ():
         codes = _codes_page(reader, name, row, "", limit)
         rows.append({"provider": row[0], "entries": row[1], "resource_codes": codes,
+                     "written": _written(reader, terms, name, codes),
                      "next": next_cursor(codes, limit, codes[-1] if codes else None)})
     return {"item": name, "asked": asked, "generic": False, "providers": rows}
+
+
+def _written(reader: StateReader, terms: Any, name: str, codes: list[str]) -> list[str]:
+    """The names as written, in the entries ``codes``, of the data items matched under the standard
+    name ``name`` (社会信用代码 and 信用代码 for 统一社会信用代码): one read per listed entry."""
+    found = set()
+    for code in codes:
+        record = reader.get(entry_key(code))
+        if record is not None:
+            found.update(item["name"] for item in record["entry"]["data_items"]
+                         if standard_name(terms, item["name"]) == name)
+    return sorted(found)
 
 
 @contract.query(args={"after": AFTER_TEXT, "limit": LIMIT})

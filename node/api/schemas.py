@@ -295,6 +295,8 @@ class ProviderPublic(BaseModel):
     provider: str
     entries: int
     resource_codes: list[str]
+    written: list[str] = Field(..., description="the item's names as written in the listed entries (synonyms "
+                                                "of the standard name, or the standard name itself)")
     next: str | None
 
 
