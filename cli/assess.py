@@ -18,6 +18,8 @@ from contracts.assessment import PERIOD
 assess_app = typer.Typer(help="绩效考核: compute the half-year assessment, anchor it, report it, verify it.",
                          no_args_is_help=True)
 PERIOD_OPT = typer.Option(..., "--period", help="A half year, e.g. 2026H2.")
+HEIGHT_OPT = typer.Option(None, "--height", help="A certified block to compute it at (default: the last "
+                                                 "certified); every node gives the same report for one height.")
 
 
 def _period(period: str) -> str:
@@ -26,6 +28,11 @@ def _period(period: str) -> str:
     if not re.fullmatch(PERIOD, period):
         fail(MuluError(f"--period {period!r} is a half year such as 2026H2", code="PERIOD_INVALID"))
     return period
+
+
+def _computed(node: str, period: str, height: Optional[int]) -> dict[str, Any]:
+    """The node's assessment of ``period`` at certified block ``height`` (None: the last certified)."""
+    return fetch(lambda: Client(node).get("/v1/assessment/compute", period=_period(period), height=height))
 
 
 def _ranking(report: dict[str, Any]) -> None:
@@ -38,14 +45,15 @@ def _ranking(report: dict[str, Any]) -> None:
 
 
 @assess_app.command("run")
-def assess_run(period: str = PERIOD_OPT, node: str = NODE,
+def assess_run(period: str = PERIOD_OPT, node: str = NODE, height: Optional[int] = HEIGHT_OPT,
                record: bool = typer.Option(False, "--record", help="Anchor its digest and figures "
                                                                   "(assessment.record, 经信局)."),
                key: Optional[Path] = typer.Option(None, "--key", help="With --record: the signing key."),
                sender: Optional[str] = typer.Option(None, "--sender", help="With --record: your 统一社会信用代码."),
                passphrase: Optional[str] = PASSPHRASE) -> None:
-    """Compute the assessment at the node's certified tip and print the ranking; --record anchors it."""
-    found = fetch(lambda: Client(node).get("/v1/assessment/compute", period=_period(period)))
+    """Compute the assessment at the node's certified tip (or --height) and print the ranking; --record
+    anchors it."""
+    found = _computed(node, period, height)
     _ranking(found["report"])
     console.print(f"digest {found['digest']}")
     if record:
@@ -59,26 +67,27 @@ def assess_run(period: str = PERIOD_OPT, node: str = NODE,
 def _rows(report: dict[str, Any]) -> dict[str, tuple[tuple[str, ...], list[tuple[Any, ...]]]]:
     ranking = [(r["rank"], r["uscc"], r["name"], r["quality"]["score"], r["quality"]["entries"], len(r["findings"]),
                 len(r["penalties"])) for r in report["departments"]]
-    findings = [(r["uscc"], r["name"], f["title"], f["article"], f["subject"], f["detail"])
+    findings = [(r["uscc"], r["name"], f["title"], f["article"], f["subject"], f["detail"], f["kind"])
                 for r in report["departments"] for f in r["findings"]]
     evidence = [(r["uscc"], f["title"], f["subject"], f["tx_id"]) for r in report["departments"]
                 for f in r["findings"] if f["tx_id"]]
     return {
         "排名 ranking": (("名次", "统一社会信用代码", "单位", "目录质量", "目录条目", "问题数", "罚则数"), ranking),
-        "问题 findings": (("统一社会信用代码", "单位", "问题", "依据", "对象", "说明"), findings),
+        "问题 findings": (("统一社会信用代码", "单位", "问题", "依据", "对象", "说明", "类别 (整改令 --finding 类别:对象)"),
+                        findings),
         "证据 evidence": (("统一社会信用代码", "问题", "对象", "交易 tx id"), evidence),
     }
 
 
 @assess_app.command("report")
-def assess_report(period: str = PERIOD_OPT, node: str = NODE,
+def assess_report(period: str = PERIOD_OPT, node: str = NODE, height: Optional[int] = HEIGHT_OPT,
                   format: str = typer.Option("xlsx", "--format", help="xlsx, csv or json."),
                   out: Path = typer.Option(..., "--out", help="The file to write (csv: one file per sheet, "
                                                              "named after it).")) -> None:
     """Write the assessment as a report a person opens in Excel: ranking, findings, evidence."""
     if format not in ("xlsx", "csv", "json"):
         fail(MuluError(f"--format is xlsx, csv or json, not {format!r}", code="FORMAT_UNKNOWN"))
-    found = fetch(lambda: Client(node).get("/v1/assessment/compute", period=_period(period)))
+    found = _computed(node, period, height)
     sheets = _rows(found["report"])
     with writing(out):
         if format == "json":

@@ -13,18 +13,24 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 
 import pytest
 from fastapi.testclient import TestClient
 
+from chain.encoding import encode
+
 from contracts.assessment import report as assessment
 from contracts.assessment.keys import report_key
+from contracts.catalog.keys import dept_key as entry_index_key
+from contracts.catalog.keys import entry_key
+from contracts.project.keys import catalog_key
 from node.api import create_app
 from node.assessment import assess, verify_archive
 from node.samples import by_short
 from tests.test_catalog import EDU, HEALTH, MARKET, entry
 from tests.test_duty import BIANBAN, decision, item_args
-from tests.test_project_acceptance import system_args
+from tests.test_project_acceptance import CODE, accept, ready, system_args
 from tests.test_projects import JINGXIN, PID, building, line, start
 
 OFFICE = by_short("市政府办公厅").uscc
@@ -63,14 +69,17 @@ def net(tmp_path):
 
 def test_findings_with_their_articles_and_transactions(net):
     """EDU: a system off the cloud, its credential not escrowed; the departments without a catalog score 0
-    and their quality is too low; the ranking puts the better catalog first."""
+    and their quality is too low, and those without an approved duty item have not anchored their 职责目录
+    (EDU, with one, has not that finding); the ranking puts the better catalog first."""
     found = assess(net.ledger, PERIOD)
     assert kinds(found, EDU) == [("credential_not_anchored", "edu-portal"), ("not_on_cloud", "edu-portal")]
     row = next(r for r in found["report"]["departments"] if r["uscc"] == EDU)
     assert row["rank"] == 1 and row["findings"][1]["article"] == "000:第二十一条(一)"
     assert row["findings"][0]["tx_id"] == net.ledger.state.get("system/info/edu-portal")["tx_id"].hex()
     assert row["quality"] == {"entries": 1, "complete": 1, "mapped": 1, "fresh": 1, "refused": 0, "score": 100}
-    assert kinds(found, HEALTH) == [("catalog_quality_low", "catalog")]
+    assert kinds(found, HEALTH) == [("catalog_quality_low", "catalog"), ("duty_not_anchored", "duty_catalog")]
+    duty_catalog = next(r for r in found["report"]["departments"] if r["uscc"] == HEALTH)["findings"][1]
+    assert (duty_catalog["title"], duty_catalog["article"]) == ("应上链而未上链", "000:第二十一条(二)")
     assert [f["rank"] for f in found["figures"]] == list(range(1, len(found["figures"]) + 1))
 
 
@@ -96,6 +105,26 @@ def test_two_computations_at_one_height_are_byte_identical_and_an_export_recompu
     net.ledger.export(out)
     checked = verify_archive(net.genesis, out.getvalue(), PERIOD)
     assert checked["match"] and checked["figures_match"] and checked["computed_digest"] == first["digest"].hex()
+
+
+def test_an_earlier_certified_height_gives_the_bytes_computed_then_and_a_later_one_is_refused(net):
+    """An assessment asked for at a certified height is the same bytes whenever and wherever it is asked:
+    at the tip over the state, and once later blocks changed the state, over the node's blocks replayed
+    to it (over HTTP too); a height not certified is BLOCK_NOT_CERTIFIED (404), never a 5xx."""
+    then = assess(net.ledger, PERIOD)
+    height = then["report"]["height"]
+    assert encode(assess(net.ledger, PERIOD, height)["report"]) == encode(then["report"])
+    net.ok(EDU, "register", {**system_args("gov_cloud"), "project": ""}, "system")  # moved to the 政务云
+    now = assess(net.ledger, PERIOD)
+    assert now["report"]["height"] > height and now["digest"] != then["digest"]
+    again = assess(net.ledger, PERIOD, height)
+    assert encode(again["report"]) == encode(then["report"]) and again["digest"] == then["digest"]
+    client = TestClient(create_app(net.node))
+    got = client.get("/v1/assessment/compute", params={"period": PERIOD, "height": height})
+    assert (got.status_code, got.json()["digest"]) == (200, then["digest"].hex())
+    ahead = client.get("/v1/assessment/compute", params={"period": PERIOD, "height": net.ledger.certified + 1})
+    assert (ahead.status_code, ahead.json()["code"]) == (404, "BLOCK_NOT_CERTIFIED")
+    assert client.get("/v1/assessment/compute", params={"period": PERIOD, "height": 0}).status_code < 500
 
 
 def test_a_wrong_digest_is_caught_offline(net):
@@ -159,6 +188,122 @@ def test_a_system_is_a_zombie_after_two_failed_rounds_and_a_lifted_order_restore
     row = next(r for r in assess(net.ledger, PERIOD)["report"]["departments"] if r["uscc"] == EDU)
     assert [[(f["kind"], f["cleared"]) for f in o["findings"]] for o in row["rectification"]] == \
         [[("credential_not_anchored", False), ("not_on_cloud", True)]], "the next assessment shows what cleared"
+
+
+def chain_findings(found: dict, uscc: str) -> list[tuple[str, str]]:
+    """The department's 应上链而未上链 findings (000:第二十一条(二)), whatever their kind."""
+    return [k for k in kinds(found, uscc) if k[0] in ("credential_not_anchored", "duty_not_anchored",
+                                                      "entry_not_anchored")]
+
+
+def test_the_duty_catalog_is_anchored_by_one_approved_item_and_not_by_a_proposed_one(tmp_path):
+    """000:第十四条(三), 第二十一条(二): MARKET with no duty item has not anchored its 职责目录; one proposed
+    is not enough; one approved is; retired, it is not anchored again."""
+    from tests.test_projects import ProjectNet
+
+    net = ProjectNet(tmp_path / "h", datetime.date(2026, 1, 5))
+    net.step()
+    gone = ("duty_not_anchored", "duty_catalog")
+    assert gone in kinds(assess(net.ledger, PERIOD), MARKET)
+    net.ok(MARKET, "propose", item_args(), "duty")
+    assert gone in kinds(assess(net.ledger, PERIOD), MARKET)
+    net.ok(BIANBAN, "approve", decision(department=MARKET), "duty")
+    assert gone not in kinds(assess(net.ledger, PERIOD), MARKET)
+    net.ok(MARKET, "propose", item_args(retire=True, reason="职能划转"), "duty")
+    assert gone not in kinds(assess(net.ledger, PERIOD), MARKET), "a retirement proposed is not in force"
+    net.ok(BIANBAN, "approve", decision(department=MARKET, version=3), "duty")
+    assert gone in kinds(assess(net.ledger, PERIOD), MARKET)
+    net.ledger.close()
+
+
+def in_operation(tmp_path):
+    """EDU's project in 运维: accepted with its line citing duty item D01-01 and entry CODE, its system
+    edu-portal escrowed; and a second EDU system, edu-oa, of no project, on the 政务云."""
+    net = start(tmp_path)
+    ready(net)
+    accept(net)
+    net.doc(EDU, "use-1")
+    net.ok(EDU, "apply_commissioning", {"project_id": PID, "doc_id": "use-1"})
+    net.doc(JINGXIN, "use-review")
+    net.ok(JINGXIN, "commission", {"project_id": PID, "doc_id": "use-review"})
+    net.ok(EDU, "register", {**system_args(), "code": "edu-oa", "name": "办公系统", "project": ""}, "system")
+    return net
+
+
+def test_a_duty_item_of_an_accepted_catalog_retired_is_not_anchored_and_its_systems_become_zombies(tmp_path):
+    """A project in 运维 whose accepted line cites a duty item with an approved version: nothing to find.
+    The item retired: the project's line is 应上链而未上链 (its evidence, the retirement), and so is the
+    department's 职责目录 (no approved item left). Ordered once: no penalty; twice (000:第二十二条(一)): the
+    project's finding makes the project's system a 僵尸系统, the 职责目录's every system of the department."""
+    net = in_operation(tmp_path)
+    assert chain_findings(assess(net.ledger, PERIOD), EDU) == [("credential_not_anchored", "edu-oa")]
+    net.ok(EDU, "propose", item_args(retire=True, reason="职能划转"), "duty")
+    retired = net.ok(BIANBAN, "approve", decision(version=3), "duty")
+    found = assess(net.ledger, PERIOD)
+    line = ("duty_not_anchored", f"{PID}:D01-01")
+    assert chain_findings(found, EDU) == [("credential_not_anchored", "edu-oa"), line,
+                                          ("duty_not_anchored", "duty_catalog")]
+    row = next(r for r in found["report"]["departments"] if r["uscc"] == EDU)
+    [finding] = [f for f in row["findings"] if (f["kind"], f["subject"]) == line]
+    assert finding["tx_id"] == retired.tx_id.hex() and "L1" in finding["detail"]
+    assert (finding["title"], finding["article"]) == ("应上链而未上链", "000:第二十一条(二)")
+    record(net, found)
+    order(net, "c1", EDU, [line, ("duty_not_anchored", "duty_catalog")])
+    assert penalties(assess(net.ledger, PERIOD), EDU) == []
+    order(net, "c2", EDU, [line, ("duty_not_anchored", "duty_catalog")])
+    found = assess(net.ledger, PERIOD)
+    row = next(r for r in found["report"]["departments"] if r["uscc"] == EDU)
+    assert [(p["kind"], p["subject"], p["finding_subject"], p["orders"]) for p in row["penalties"]] == [
+        ("zombie_system", "edu-portal", f"{PID}:D01-01", ["c1", "c2"]),
+        ("zombie_system", "edu-oa", "duty_catalog", ["c1", "c2"]),
+        ("zombie_system", "edu-portal", "duty_catalog", ["c1", "c2"])]
+    net.ledger.close()
+
+
+class Without:
+    """Committed state with some records gone — what no contract does today (an entry is never withdrawn,
+    and the 投入使用评审 needs every own line's entry), to show what the assessment would find."""
+
+    def __init__(self, reader, *gone: str) -> None:
+        self._reader, self._gone = reader, set(gone)
+
+    def get(self, key: str):
+        return None if key in self._gone else self._reader.get(key)
+
+    def keys(self, prefix: str, *, after: str = "", limit: int = 100):
+        rows = self._reader.keys(prefix, after=after, limit=limit + len(self._gone))
+        return iter([(k, v) for k, v in rows if k not in self._gone][:limit])
+
+    def __getattr__(self, name: str):
+        return getattr(self._reader, name)
+
+
+def test_an_accepted_entry_no_longer_on_the_chain_is_not_anchored(tmp_path):
+    """A project in 运维 whose accepted line's entry is on the chain: nothing to find; were the entry gone
+    (withdrawn), the line would be 应上链而未上链, with the archived catalog as evidence, and ordered twice
+    the project's system a 僵尸系统."""
+    net = in_operation(tmp_path)
+    tip = net.ledger.tip
+    args = dict(chain_id=net.genesis.chain_id, period=PERIOD, height=tip.height, as_of=tip.time, refused={})
+    entry_line = ("entry_not_anchored", f"{PID}:{CODE}")
+    assert entry_line not in [(f["kind"], f["subject"]) for r in assessment.compute(net.ledger.state, **args)
+                              ["departments"] for f in r["findings"]]
+    withdrawn = Without(net.ledger.state, entry_key(CODE), entry_index_key(EDU, CODE))
+    report = assessment.compute(withdrawn, **args)
+    row = next(r for r in report["departments"] if r["uscc"] == EDU)
+    [finding] = [f for f in row["findings"] if f["kind"] == "entry_not_anchored"]
+    assert (finding["subject"], finding["article"]) == (entry_line[1], "000:第二十一条(二)")
+    archived = net.ledger.state.get(catalog_key(PID, "accepted"))["archived"]
+    assert finding["tx_id"] == archived["tx_id"].hex()
+    record(net, assess(net.ledger, PERIOD))
+    order(net, "e1", EDU, [entry_line])
+    order(net, "e2", EDU, [entry_line])
+    tip = net.ledger.tip
+    report = assessment.compute(withdrawn, **{**args, "height": tip.height, "as_of": tip.time})
+    row = next(r for r in report["departments"] if r["uscc"] == EDU)
+    assert [(p["kind"], p["subject"], p["finding"]) for p in row["penalties"]] == [
+        ("zombie_system", "edu-portal", "entry_not_anchored")]
+    net.ledger.close()
 
 
 def test_three_acceptances_refused_for_catalog_quality_restrict_next_years_projects(net):
@@ -239,7 +384,10 @@ def test_commands_run_record_report_and_verify(served, monkeypatch, tmp_path):
     book = load_workbook(xlsx)
     assert book.sheetnames == ["排名", "问题", "证据"]
     assert book["排名"]["A1"].value == "名次" and book["排名"].freeze_panes == "A2"
-    assert any(row[2] == "应入云而未入云" for row in book["问题"].iter_rows(values_only=True))
+    problems = list(book["问题"].iter_rows(values_only=True))
+    assert any(row[2] == "应入云而未入云" and row[-1] == "not_on_cloud" for row in problems)
+    assert any(row[2] == "应上链而未上链" and row[-1] == "duty_not_anchored" and row[4] == "duty_catalog"
+               for row in problems), "three kinds share the title: the kind tells them"
     mulu("assess", "report", "--period", PERIOD, "--format", "csv", "--out", tmp_path / "考核.csv", "--node", url)
     assert (tmp_path / "考核-ranking.csv").read_text(encoding="utf-8-sig").startswith("名次")
     mulu("assess", "report", "--period", PERIOD, "--format", "json", "--out", tmp_path / "考核.json", "--node", url)
@@ -248,6 +396,10 @@ def test_commands_run_record_report_and_verify(served, monkeypatch, tmp_path):
     verified = mulu("assess", "verify", "--period", PERIOD, "--archive", archive, "--genesis",
                     home.genesis_file)
     assert '"match": true' in verified
+    anchored = client.get(f"/v1/assessment/results/{PERIOD}")  # blocks since changed the state
+    mulu("assess", "report", "--period", PERIOD, "--height", anchored["height"], "--format", "json", "--out",
+         tmp_path / "then.json", "--node", url)
+    assert json.loads((tmp_path / "then.json").read_text(encoding="utf-8"))["digest"] == anchored["digest"]
     assert "PERIOD_INVALID" in mulu("assess", "run", "--period", "2026Q3", "--node", url, code=1)
     mulu("assess", "order", "o1", "--department", EDU, "--period", PERIOD, "--finding", "not_on_cloud:edu-portal",
          "--text", "限期整改", *signed(OFFICE))

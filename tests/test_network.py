@@ -6,6 +6,7 @@ departments submit to their own nodes through the same HTTP API as under solo.
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import sys
@@ -54,19 +55,55 @@ def submit(node, raws) -> list[str]:
     return [r["tx_id"] for r in answer["results"]]
 
 
+def legacy_system(net, member, nonce: int) -> bytes:
+    """The department registers a system off the 政务云 (an assessment finding, with its transaction)."""
+    key = net.homes[0].member_key(member.uscc)
+    return make_tx(key, chain_id=net.plan.chain_id, sender=member.uscc, nonce=nonce, contract="system",
+                   method="register", args={"code": f"legacy-{member.uscc[-6:]}", "name": "旧业务系统", "project": "",
+                                            "deployment": "other", "protection_level": 2}).to_bytes()
+
+
+def same_assessment_everywhere(net, profile_name: str, height: int | None = None) -> dict:
+    """The half-year assessment (000:第十九条) fetched from every node at one certified height (default:
+    the lowest last certified): the same report and digest on each, and the digest the chain's hash of
+    the report's canonical encoding. Returns it, as JSON text and as the report."""
+    from chain.crypto import profile
+    from chain.encoding import encode
+    from contracts.workdays import china_date
+
+    height = height or min(n.status()["certified"] for n in net.nodes)
+    day = china_date(net.nodes[0].client.block(height)["header"]["time"])
+    period = f"{day.year}H{1 if day.month <= 6 else 2}"
+    found = [n.client.get("/v1/assessment/compute", period=period, height=height) for n in net.nodes]
+    texts = {json.dumps(f, sort_keys=True, ensure_ascii=False) for f in found}
+    assert len(texts) == 1, [f["digest"] for f in found]
+    report = found[0]["report"]
+    assert report["height"] == height and profile(profile_name).hash(encode(report)).hex() == found[0]["digest"]
+    return {"text": texts.pop(), "report": report}
+
+
 @pytest.mark.parametrize("profile_name", ["ed25519-sha256", "sm2-sm3"])
 def test_four_departments_each_submit_to_their_own_node_and_every_node_agrees(tmp_path, profile_name):
     """Four validators; each department submits to its own node; every node ends on the same
     certified tip and application hash; the four exports are byte-identical and pass
     ``mulu audit verify`` against the mulu genesis alone; on a 国密 chain too, whose
-    certificates are SM2 signatures."""
+    certificates are SM2 signatures. The assessment computed at one certified height is the same
+    bytes on every node, with each department's system off the 政务云 found, naming its transaction."""
     with TestNetwork(tmp_path, nodes=4, profile_name=profile_name) as net:
         net.start()
         ids = []
         for node, member in zip(net.nodes, DEPARTMENTS):
-            ids += submit(node, anchors(net, member, 1, 20))
+            ids += submit(node, anchors(net, member, 1, 20) + [legacy_system(net, member, 21)])
         wait_until(lambda: committed_everywhere(net, ids), timeout=60, what="every transaction, certified, everywhere")
         assert len(net.tips()) == 1, net.tips()
+        assessed = same_assessment_everywhere(net, profile_name)
+        report = assessed["report"]
+        found = {(r["uscc"], f["kind"]): f["tx_id"] for r in report["departments"] for f in r["findings"]}
+        assert all(found.get((m.uscc, "not_on_cloud")) for m in DEPARTMENTS[:4]), found
+        later = submit(net.nodes[1], anchors(net, DEPARTMENTS[1], 22, 1))  # the state moves on
+        wait_until(lambda: committed_everywhere(net, later), timeout=60, what="a later block, everywhere")
+        again = same_assessment_everywhere(net, profile_name, report["height"])  # by replay, on every node
+        assert again["text"] == assessed["text"]
         exports = {export_bytes(net, n, tmp_path) for n in net.nodes}
         assert len(exports) == 1
         archive = tmp_path / "export0.mulu"

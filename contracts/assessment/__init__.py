@@ -34,10 +34,11 @@ PERIOD = r"20[0-9]{2}H[12]"
 """A half year, e.g. ``2026H2``."""
 ORDER_ID = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
 
-KINDS = ("not_on_cloud", "credential_not_anchored", "catalog_not_updated", "catalog_quality_low",
-         "duty_without_data", "sharing_overdue")
-"""The findings of 000:第二十一条: (一) 应入云而未入云, (二) 应上链而未上链, (三) 应更新而未更新, (四) 目录编制质量过低,
-(五) 职责目录长期无数据对应, (六) other — here, sharing answers and disputes left past their deadline."""
+KINDS = ("not_on_cloud", "credential_not_anchored", "duty_not_anchored", "entry_not_anchored", "catalog_not_updated",
+         "catalog_quality_low", "duty_without_data", "sharing_overdue")
+"""The findings of 000:第二十一条: (一) 应入云而未入云; (二) 应上链而未上链 — of what 000:第十四条(三) brings under
+the chain: a system's credential, the 职责目录 or a duty item, a catalog entry; (三) 应更新而未更新; (四) 目录编制质量过低;
+(五) 职责目录长期无数据对应; (六) other — here, sharing answers and disputes left past their deadline."""
 
 contract = Contract("assessment", "绩效考核 assessment and rectification")
 

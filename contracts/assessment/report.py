@@ -6,12 +6,22 @@ arithmetic only, so two nodes at the same height, or an auditor replaying an
 export to it, get byte-identical reports. Per department and district:
 
 * **findings** (000:第二十一条), each with its subject and the transaction that
-  shows it: (一) systems not on the 政务云 without an approved exemption;
-  (二) systems whose administrator credential is not escrowed to the current
-  custodian key; (三) a catalog not updated within the deadline after a duty
-  change (002:第九条); (四) catalog quality below the parameter; (五) approved
-  duty items that no catalog entry has served for N months; (六) sharing
-  requests and 校核 disputes left unanswered past their deadline;
+  shows it, where one does: (一) systems not on the 政务云 without an approved
+  exemption; (二) 应上链而未上链 — what 000:第十四条(三) brings under the chain's
+  management and is not there: a system whose administrator credential is not
+  escrowed to the current custodian key (``credential_not_anchored``, subject
+  the system); a department with no approved duty item at all, whose 职责目录
+  is not on the chain (``duty_not_anchored``, subject ``duty_catalog``); and,
+  for each project in 运维, the acceptance verdict's 上链 checks
+  (:func:`contracts.project.acceptance.lines_not_anchored`) re-run on its
+  已验收 catalog — an own line's resource with no entry on the chain
+  (``entry_not_anchored``, subject ``<project>:<resource code>``), a duty item
+  an own line cites with no approved version left (``duty_not_anchored``,
+  subject ``<project>:<duty item>``); (三) a catalog not updated within the
+  deadline after a duty change (002:第九条); (四) catalog quality below the
+  parameter; (五) approved duty items that no catalog entry has served for N
+  months; (六) sharing requests and 校核 disputes left unanswered past their
+  deadline;
 * **catalog quality**, 0–100 points: 40 × the share of entries with the
   recommended metadata (a summary of 10+ characters, a format, a share
   method, an open condition when open), 30 × the share mapped to duty items
@@ -20,11 +30,17 @@ export to it, get byte-identical reports. Per department and district:
   refused in the period (at most ten);
 * **penalties** (000:第二十二条), counted from the 整改令 still in force: a
   cloud, chain or update finding that survived ``zombie_rounds`` orders makes
-  its system a 僵尸系统; ``quality_failures`` consecutive acceptances refused
-  for catalog quality (更新 or 不符) restrict next year's projects; a duty item
-  without data ordered ``duty_adjust_months`` ago and still without data is
-  for duty adjustment; another finding that survived ``criticism_rounds``
-  orders brings public criticism. A lifted order counts no more (000:第二十三条).
+  the systems it concerns 僵尸系统 (相关信息系统, one penalty per system: a
+  system's own finding, that system; a project line's, the project's systems;
+  the 职责目录's, all the department's systems; a catalog not updated, the
+  systems the entries serving the changed duty name); ``quality_failures``
+  consecutive acceptances refused for catalog quality (更新 or 不符) restrict
+  next year's projects; a duty item without data ordered
+  ``duty_adjust_months`` ago and still without data is for duty adjustment;
+  another finding that survived ``criticism_rounds`` orders brings public
+  criticism. A lifted order counts no more (000:第二十三条). Each penalty
+  names what it falls on (``subject``) and the finding that brought it
+  (``finding``, ``finding_subject``).
 
 Departments are ranked by score, then fewest findings, then code.
 """
@@ -49,10 +65,12 @@ from contracts.base import every, param
 from contracts.catalog import update_status
 from contracts.catalog.keys import dept_prefix as entries_prefix
 from contracts.catalog.keys import entry_key
-from contracts.duty.keys import items_prefix
+from contracts.duty.keys import item_key, items_prefix
 from contracts.identity.keys import member_key, role_key
-from contracts.project import add_months
-from contracts.project.keys import acceptance_key
+from contracts.project import IN_OPERATION, add_months
+from contracts.project.acceptance import lines_not_anchored
+from contracts.project.catalogs import ACCEPTED
+from contracts.project.keys import acceptance_key, catalog_key
 from contracts.project.keys import dept_prefix as projects_prefix
 from contracts.system.keys import dept_prefix as systems_prefix
 from contracts.system.keys import system_key
@@ -62,11 +80,18 @@ FRESH_DAYS = {"realtime": 2, "daily": 2, "weekly": 14, "monthly": 62, "quarterly
               "yearly": 731}
 """How old an entry's latest version may be and still be fresh: twice its 更新周期 (irregular: always)."""
 ARTICLES = {"not_on_cloud": "000:第二十一条(一)", "credential_not_anchored": "000:第二十一条(二)",
+            "duty_not_anchored": "000:第二十一条(二)", "entry_not_anchored": "000:第二十一条(二)",
             "catalog_not_updated": "000:第二十一条(三)", "catalog_quality_low": "000:第二十一条(四)",
             "duty_without_data": "000:第二十一条(五)", "sharing_overdue": "000:第二十一条(六)"}
 TITLES = {"not_on_cloud": "应入云而未入云", "credential_not_anchored": "应上链而未上链",
+          "duty_not_anchored": "应上链而未上链", "entry_not_anchored": "应上链而未上链",
           "catalog_not_updated": "应更新而未更新", "catalog_quality_low": "目录编制质量过低",
           "duty_without_data": "职责目录长期无数据对应", "sharing_overdue": "共享或校核答复逾期"}
+DUTY_CATALOG = "duty_catalog"
+"""The subject of ``duty_not_anchored`` for a department with no approved duty item at all: its 职责目录."""
+ZOMBIE_KINDS = ("not_on_cloud", "credential_not_anchored", "duty_not_anchored", "entry_not_anchored",
+                "catalog_not_updated")
+"""The findings of 000:第二十一条(一)(二)(三), whose systems become 僵尸系统 after ``zombie_rounds`` orders."""
 PENALTY_TITLES = {"zombie_system": "僵尸系统", "projects_restricted": "来年项目申报受限",
                   "duty_adjustment": "调整三定职责", "public_criticism": "通报批评"}
 
@@ -106,7 +131,8 @@ def _department(reader: Any, uscc: str, as_of: int, refused: int) -> dict[str, A
     day = workdays.china_date(as_of)
     findings: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
-    for code, _ in every(reader, systems_prefix(uscc)):
+    systems = [code for code, _ in every(reader, systems_prefix(uscc))]
+    for code in systems:
         record = reader.get(system_key(code))
         if not system.cloud_ok(reader, code):
             findings.append(_finding("not_on_cloud", code, f"system {code} is {record['deployment']}, without an "
@@ -126,22 +152,73 @@ def _department(reader: Any, uscc: str, as_of: int, refused: int) -> dict[str, A
     if quality["score"] < param(reader, QUALITY_MIN.qualified):
         findings.append(_finding("catalog_quality_low", "catalog", f"catalog quality {quality['score']} points, "
                                  f"below {param(reader, QUALITY_MIN.qualified)}"))
-    served = {item for record in entries for item in record["entry"]["duty_items"]}
-    idle = param(reader, IDLE_MONTHS.qualified)
-    for item_id, item in every(reader, items_prefix(uscc)):
-        if duty.approved_version(reader, uscc, item_id) is None or item_id in served:
-            continue
-        if add_months(workdays.china_date(item["time"]), idle) <= day:
-            findings.append(_finding("duty_without_data", item_id, f"duty item {item_id} has had no catalog "
-                                     f"entry for {idle} months or more", item.get("tx_id")))
+    findings += _duty_items(reader, uscc, entries, day)
+    projects = list(every(reader, projects_prefix(uscc)))
+    findings += _projects_not_anchored(reader, uscc, projects)
     for late in _overdue_answers(reader, uscc, as_of):
         findings.append(_finding("sharing_overdue", f"{late['kind']}:{late['id']}", f"{late['kind']} {late['id']} "
                                  f"was due by {late['deadline']}", late.get("tx_id")))
     findings.sort(key=lambda f: (f["kind"], f["subject"]))
     orders = _orders_in_force(reader, uscc)
     return {"uscc": uscc, "findings": findings, "quality": quality, "notes": notes,
-            "penalties": _penalties(reader, uscc, findings, entries, orders, day),
+            "penalties": _penalties(reader, uscc, findings, entries, orders, day, systems,
+                                    [project_id for project_id, _ in projects]),
             "rectification": _rectification(orders, findings)}
+
+
+def _duty_items(reader: Any, uscc: str, entries: list[dict[str, Any]], day: datetime.date) -> list[dict[str, Any]]:
+    """The department's duty findings from one pass over its items: each approved item no entry has served
+    for ``duty_idle_months`` (000:第二十一条(五)); and, when not one item is approved, its 职责目录 not on the
+    chain (000:第十四条(三), 第二十一条(二)) — every department has 三定 duties, so none approved means none
+    anchored."""
+    found = []
+    served = {item for record in entries for item in record["entry"]["duty_items"]}
+    idle = param(reader, IDLE_MONTHS.qualified)
+    approved = unapproved = 0
+    for item_id, item in every(reader, items_prefix(uscc)):
+        if duty.approved_version(reader, uscc, item_id) is None:
+            unapproved += 1
+            continue
+        approved += 1
+        if item_id not in served and add_months(workdays.china_date(item["time"]), idle) <= day:
+            found.append(_finding("duty_without_data", item_id, f"duty item {item_id} has had no catalog "
+                                  f"entry for {idle} months or more", item.get("tx_id")))
+    if not approved:
+        found.append(_finding("duty_not_anchored", DUTY_CATALOG, f"no duty item of {uscc} is approved on the "
+                              f"chain (职责目录 not anchored; {unapproved} proposed, returned or retired)"))
+    return found
+
+
+def _projects_not_anchored(reader: Any, uscc: str, projects: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """应上链而未上链 after acceptance (000:第十四条(三), 第二十一条(二)): for each of the department's projects
+    in 运维 (``projects``: its project index, id and state), the acceptance verdict's 上链 checks of own lines
+    (:func:`contracts.project.acceptance.lines_not_anchored`) on its 已验收 catalog — they held when it was
+    accepted; a resource with no entry, or a cited duty item with no approved version left, is found now.
+    One finding per resource or duty item of a project, naming the lines that cite it."""
+    found = []
+    for project_id, state in projects:
+        if state != IN_OPERATION:
+            continue
+        accepted = reader.get(catalog_key(project_id, ACCEPTED))
+        if accepted is None:  # 投入使用评审 requires it: nothing to check
+            continue
+        cited: dict[tuple[str, str], list[str]] = {}  # in line order
+        for failure in lines_not_anchored(reader, uscc, accepted["lines"]):
+            what = failure["resource_code"] if failure["kind"] == "entry_not_anchored" else failure["duty_item"]
+            cited.setdefault((failure["kind"], what), []).append(failure["line_id"])
+        archived = accepted.get("archived") or {}
+        for (kind, what), line_ids in cited.items():
+            lines = "、".join(dict.fromkeys(line_ids))
+            if kind == "entry_not_anchored":
+                found.append(_finding(kind, f"{project_id}:{what}", f"resource {what} of line {lines} of project "
+                                      f"{project_id}'s accepted catalog (已验收项目数据目录) has no entry on the chain",
+                                      archived.get("tx_id")))
+            else:
+                item = reader.get(item_key(uscc, what)) or {}
+                found.append(_finding(kind, f"{project_id}:{what}", f"duty item {what}, cited by line {lines} of "
+                                      f"project {project_id}'s accepted catalog (已验收项目数据目录), has no approved "
+                                      "version on the chain", item.get("tx_id") or archived.get("tx_id")))
+    return found
 
 
 def _orders_in_force(reader: Any, uscc: str) -> list[dict[str, Any]]:
@@ -165,8 +242,28 @@ def _overdue_answers(reader: Any, uscc: str, as_of: int) -> list[dict[str, Any]]
     return sharing.overdue_answers(reader, uscc, as_of)
 
 
+def _concerned(reader: Any, f: dict[str, Any], entries: list[dict[str, Any]], systems: list[str]) -> list[str]:
+    """The information systems a cloud, chain or update finding concerns (相关信息系统, 000:第二十二条(一)):
+    a system's own finding, that system; a project line's (``<project>:…``), the project's systems; the
+    department's 职责目录 not anchored, every system of the department (``systems``); a catalog not updated
+    after a duty change, the systems named by the entries serving that duty."""
+    kind, subject = f["kind"], f["subject"]
+    if kind in ("not_on_cloud", "credential_not_anchored"):
+        return [subject]
+    if kind == "catalog_not_updated":
+        return sorted({name for e in entries if subject in e["entry"]["duty_items"]
+                       for name in e["entry"].get("systems", [])})
+    if subject == DUTY_CATALOG:
+        return systems
+    return system.project_systems(reader, subject.split(":", 1)[0])
+
+
 def _penalties(reader: Any, uscc: str, findings: list[dict[str, Any]], entries: list[dict[str, Any]],
-               orders: list[dict[str, Any]], day: datetime.date) -> list[dict[str, Any]]:
+               orders: list[dict[str, Any]], day: datetime.date, systems: list[str],
+               projects: list[str]) -> list[dict[str, Any]]:
+    """The penalties of 000:第二十二条, each naming what it falls on (``subject``: a system, a duty item, a
+    request, the department) and the finding that brought it (``finding``, ``finding_subject``) with the
+    orders it survived."""
     ordered: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for order in sorted(orders, key=lambda o: (o["issued"]["height"], o["order_id"])):
         for f in order["findings"]:
@@ -176,33 +273,31 @@ def _penalties(reader: Any, uscc: str, findings: list[dict[str, Any]], entries: 
     out = []
     for f in findings:
         rounds = ordered.get((f["kind"], f["subject"]), [])
-        why = {"finding": f["kind"], "subject": f["subject"], "rounds": len(rounds),
+        why = {"finding": f["kind"], "finding_subject": f["subject"], "rounds": len(rounds),
                "orders": [o["order_id"] for o in rounds]}
-        if f["kind"] in ("not_on_cloud", "credential_not_anchored") and len(rounds) >= zombie:
-            out.append({"kind": "zombie_system", "subject": f["subject"], **why})
-        elif f["kind"] == "catalog_not_updated" and len(rounds) >= zombie:
-            for name in sorted({s for e in entries if f["subject"] in e["entry"]["duty_items"]
-                                for s in e["entry"].get("systems", [])}):
-                out.append({"kind": "zombie_system", "subject": name, **why})
+        if f["kind"] in ZOMBIE_KINDS:
+            if len(rounds) >= zombie:
+                out += [{"kind": "zombie_system", "subject": code, **why}
+                        for code in _concerned(reader, f, entries, systems)]
         elif f["kind"] == "duty_without_data" and rounds and \
                 add_months(workdays.china_date(rounds[0]["issued"]["time"]), adjust) <= day:
             out.append({"kind": "duty_adjustment", "subject": f["subject"], **why})
         elif f["kind"] == "sharing_overdue" and len(rounds) >= criticism:
             out.append({"kind": "public_criticism", "subject": f["subject"], **why})
-    failures = _quality_failures(reader, uscc)
+    failures = _quality_failures(reader, projects)
     if failures >= param(reader, QUALITY_FAILURES.qualified):
         out.append({"kind": "projects_restricted", "subject": uscc, "finding": "catalog_quality_low",
-                    "rounds": failures, "orders": []})
+                    "finding_subject": "catalog", "rounds": failures, "orders": []})
     for p in out:
         p["title"] = PENALTY_TITLES[p["kind"]]
     return out
 
 
-def _quality_failures(reader: Any, uscc: str) -> int:
+def _quality_failures(reader: Any, projects: list[str]) -> int:
     """Acceptances of the department's projects refused for catalog quality (更新 or 不符), consecutively
     up to now, across its projects in the order they were decided."""
     decisions = []
-    for project_id, _ in every(reader, projects_prefix(uscc)):
+    for project_id in projects:
         decisions += [v.value for v in reader.history(acceptance_key(project_id), limit=1000) if v.value]
     run = 0
     for decision in sorted(decisions, key=lambda d: (d["height"], d["project_id"])):

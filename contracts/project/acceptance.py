@@ -128,11 +128,14 @@ def _update(view: Any, project: dict[str, Any], lines: list[dict[str, Any]]) -> 
     return found
 
 
-def _chain(view: Any, project: dict[str, Any], lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from contracts import system
+def lines_not_anchored(view: Any, department: str, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The 上链 failures of a project catalog's own lines (000:第十四条(三)): each line whose resource has
+    no entry on the chain, and each duty item a line cites with no approved version of ``department``'s.
 
+    Shared by the acceptance verdict (on the 拟验收 catalog) and the half-year assessment (on the
+    已验收 catalog of a project in 运维, 000:第二十一条(二)); reads single records only, line by line,
+    the entry before its duty items, so that the verdict's evidence keys keep their order."""
     found = []
-    department = project["department"]
     for line in lines:
         if not _own(line):
             continue
@@ -144,6 +147,13 @@ def _chain(view: Any, project: dict[str, Any], lines: list[dict[str, Any]]) -> l
             if duty.approved_version(view, department, item_id) is None:
                 found.append({"kind": "duty_not_anchored", "line_id": line["line_id"], "duty_item": item_id,
                               "message": f"duty item {item_id} has no approved version on the chain"})
+    return found
+
+
+def _chain(view: Any, project: dict[str, Any], lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from contracts import system
+
+    found = lines_not_anchored(view, project["department"], lines)
     for code in _systems(view, project["project_id"]):
         if not system.credential_current(view, code):
             found.append({"kind": "credential_not_anchored", "system": code,

@@ -1,4 +1,5 @@
-"""Routes of the half-year assessment: the report computed at the tip, anchored results, 整改令."""
+"""Routes of the half-year assessment: the report computed at a certified height (the tip by default),
+anchored results, 整改令."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel, Field
 from contracts.assessment import PERIOD
 from contracts.assessment import queries as assessment_queries
 from node import assessment
-from node.api.common import NodeDep, answer
+from node.api.common import MAX_INT, NodeDep, answer
 from node.api.schemas import Open
 
 router = APIRouter(prefix="/v1")
@@ -42,9 +43,12 @@ class OrdersPublic(BaseModel):
 
 
 @router.get("/assessment/compute", response_model=AssessmentPublic, tags=TAGS)
-def compute(node: NodeDep, period: str = PERIOD_Q) -> Any:
-    """Compute the assessment of ``period`` at the certified tip (000:第十九至二十二条)."""
-    return answer(assessment.assess(node.ledger, period))
+def compute(node: NodeDep, period: str = PERIOD_Q,
+            height: int | None = Query(None, ge=1, le=MAX_INT, description="a certified block to compute it "
+                                       "at (default: the last certified); any node answers the same bytes "
+                                       "for one height; a height not yet certified is BLOCK_NOT_CERTIFIED")) -> Any:
+    """Compute the assessment of ``period`` at a certified block, the last by default (000:第十九至二十二条)."""
+    return answer(assessment.assess(node.ledger, period, height))
 
 
 @router.get("/assessment/results/{period}", response_model=ResultPublic, tags=TAGS)
