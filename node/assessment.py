@@ -17,13 +17,17 @@ from typing import Any, Iterable
 from chain.archive import read_frames
 from chain.audit import audit_archive
 from chain.block import Block
-from chain.errors import MuluError, NotFound
+from chain.errors import BadRequest, MuluError, NotFound
 from chain.genesis import Genesis
 from chain.ledger import Ledger
 from chain.store import MemoryStore
 from contracts.assessment import report as assessment
 from contracts.assessment.keys import report_key
 from contracts.registry import Registry
+
+REPLAY_LIMIT = 20_000
+"""The most transactions a node replays in memory to answer an assessment at an earlier height: a
+request may not make it re-execute (and hold) a whole large chain; an export is assessed offline."""
 
 
 def _report(ledger: Ledger, period: str, blocks: Any, height: int, as_of: int) -> dict[str, Any]:
@@ -76,7 +80,15 @@ def assess(ledger: Ledger, period: str, height: int | None = None) -> dict[str, 
     if height is None:
         raise NotFound(f"block {later} is not certified yet; assess once it is", code="BLOCK_NOT_CERTIFIED",
                        height=later, certified=certified)
-    blocks = [ledger.block(h) for h in range(1, at + 1)]
+    blocks, replaying = [], 0
+    for h in range(1, at + 1):
+        blocks.append(ledger.block(h))
+        replaying += len(blocks[-1].txs)
+        if replaying > REPLAY_LIMIT:
+            raise BadRequest(f"assessing at block {at} means replaying more than {REPLAY_LIMIT} transactions in "
+                             "memory here: export the chain (mulu export) and compute it offline (mulu assess "
+                             "verify), or ask for the last certified block", code="ASSESSMENT_REPLAY_TOO_LONG",
+                             height=at, limit=REPLAY_LIMIT)
     replay = _replayed(ledger.genesis, blocks)
     try:
         return _report(replay, period, blocks, at, replay.tip.time)

@@ -27,6 +27,7 @@ from contracts.catalog.keys import entry_key
 from contracts.project.keys import catalog_key
 from node.api import create_app
 from node.assessment import assess, verify_archive
+from node import assessment as node_assessment
 from node.samples import by_short
 from tests.test_catalog import EDU, HEALTH, MARKET, entry
 from tests.test_duty import BIANBAN, decision, item_args
@@ -107,7 +108,7 @@ def test_two_computations_at_one_height_are_byte_identical_and_an_export_recompu
     assert checked["match"] and checked["figures_match"] and checked["computed_digest"] == first["digest"].hex()
 
 
-def test_an_earlier_certified_height_gives_the_bytes_computed_then_and_a_later_one_is_refused(net):
+def test_an_earlier_certified_height_gives_the_bytes_computed_then_and_a_later_one_is_refused(net, monkeypatch):
     """An assessment asked for at a certified height is the same bytes whenever and wherever it is asked:
     at the tip over the state, and once later blocks changed the state, over the node's blocks replayed
     to it (over HTTP too); a height not certified is BLOCK_NOT_CERTIFIED (404), never a 5xx."""
@@ -125,6 +126,11 @@ def test_an_earlier_certified_height_gives_the_bytes_computed_then_and_a_later_o
     ahead = client.get("/v1/assessment/compute", params={"period": PERIOD, "height": net.ledger.certified + 1})
     assert (ahead.status_code, ahead.json()["code"]) == (404, "BLOCK_NOT_CERTIFIED")
     assert client.get("/v1/assessment/compute", params={"period": PERIOD, "height": 0}).status_code < 500
+    monkeypatch.setattr(node_assessment, "REPLAY_LIMIT", 1)  # a long chain: replay refused, offline named
+    long = client.get("/v1/assessment/compute", params={"period": PERIOD, "height": height})
+    assert (long.status_code, long.json()["code"]) == (400, "ASSESSMENT_REPLAY_TOO_LONG")
+    assert "mulu assess verify" in long.json()["message"]
+    assert assess(net.ledger, PERIOD)["digest"] == now["digest"]  # the last certified needs no replay
 
 
 def test_a_wrong_digest_is_caught_offline(net):
