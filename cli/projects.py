@@ -44,8 +44,9 @@ review_app = typer.Typer(help="The review service: may a project pass acceptance
 
 
 @project_app.command("call")
-def project_call(method: str = typer.Argument(..., help="register, accept_for_review, grant_opinion, extend_opinion, "
-                                                      "approve_investment, start_construction, report_progress, "
+def project_call(method: str = typer.Argument(..., help="register, accept_for_review, grant_opinion, refuse_review, "
+                                                      "extend_opinion, approve_investment, start_construction, "
+                                                      "report_progress, "
                                                       "request_change, decide_change, accept, commission, terminate…"),
                  args: str = typer.Option(..., "--args", help="The call's arguments as JSON."),
                  key: Path = KEY, sender: str = SENDER, passphrase: Optional[str] = PASSPHRASE,

@@ -32,7 +32,8 @@ from node.samples import by_short
 from tests.test_catalog import EDU, HEALTH, MARKET, entry
 from tests.test_duty import BIANBAN, decision, item_args
 from tests.test_project_acceptance import CODE, accept, ready, system_args
-from tests.test_projects import JINGXIN, PID, building, line, start
+from tests.test_projects import JINGXIN, PID, building, line, registered, start
+from tests.test_projects import refuse as refuse_review
 
 OFFICE = by_short("市政府办公厅").uscc
 PERIOD = "2026H1"
@@ -322,6 +323,22 @@ def test_three_acceptances_refused_for_catalog_quality_restrict_next_years_proje
         assert penalties(assess(net.ledger, PERIOD), EDU) == []
         net.ok(JINGXIN, "accept", {"project_id": PID, "doc_id": "acceptance-1"}, "project")
     assert ("projects_restricted", EDU) in penalties(assess(net.ledger, PERIOD), EDU)
+
+
+def test_reviews_not_passed_count_as_failures_for_catalog_quality(net):
+    """000:第二十二条(二) with 000:第十三条: two technical reviews not passed: no penalty; the third: next year's
+    projects restricted; a review passed then ends the run."""
+    registered(net)
+    net.doc(JINGXIN, "accept-1")
+    for n in range(3):
+        assert penalties(assess(net.ledger, PERIOD), EDU) == []
+        net.ok(JINGXIN, "accept_for_review", {"project_id": PID, "doc_id": "accept-1"}, "project")
+        refuse_review(net, f"review-no-{n}")
+    assert ("projects_restricted", EDU) in penalties(assess(net.ledger, PERIOD), EDU)
+    net.ok(JINGXIN, "accept_for_review", {"project_id": PID, "doc_id": "accept-1"}, "project")
+    net.doc(JINGXIN, "opinion-1")
+    net.ok(JINGXIN, "grant_opinion", {"project_id": PID, "doc_id": "opinion-1"}, "project")
+    assert penalties(assess(net.ledger, PERIOD), EDU) == []
 
 
 def test_duty_items_without_data_for_a_year(tmp_path):

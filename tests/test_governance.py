@@ -642,6 +642,7 @@ PINNED: dict[str, object] = {
     "project.archive_catalog": DEPTS, "project.commit_sharing": DEPTS, "project.record_integration": DEPTS,
     "project.apply_commissioning": DEPTS, "project.terminate": DEPTS | {"review_authority"},
     "project.accept_for_review": {"review_authority"}, "project.grant_opinion": {"review_authority"},
+    "project.refuse_review": {"review_authority"},
     "project.extend_opinion": {"review_authority"}, "project.decide_change": {"review_authority"},
     "project.decide_catalog_change": {"review_authority"}, "project.accept": {"review_authority"},
     "project.commission": {"review_authority"}, "project.approve_investment": {"finance_authority"},

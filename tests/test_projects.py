@@ -177,10 +177,50 @@ def test_a_project_walks_from_reserve_to_construction_with_its_documents(net):
     assert project_queries.projects(net.ledger.state, state="reserve")["projects"] == []
 
 
+def refuse(net, doc_id: str = "review-no", articles=("000:第九条",)):
+    """经信局 does not pass the project's review, citing ``articles`` (000:第十三条)."""
+    net.doc(JINGXIN, doc_id)
+    return net.ok(JINGXIN, "refuse_review", {"project_id": PID, "doc_id": doc_id, "articles": list(articles),
+                                             "reason": "申报项目数据目录未关联职责，经通知未修改完善"})
+
+
+def test_a_review_not_passed_returns_the_project_to_reserve_to_be_revised(net):
+    """000:第十三条: 经信局 does not pass the review of a project whose 申报 catalog breaks 第七至十条 and was not
+    revised as notified: 在审 → 储备, the decision kept with its articles and document; the department revises
+    its catalog and the project is reviewed again; once the opinion is granted the review is decided."""
+    registered(net)
+    net.doc(JINGXIN, "accept-1")
+    net.doc(JINGXIN, "review-no")
+    args = {"project_id": PID, "doc_id": "review-no", "articles": ["000:第九条"], "reason": "未关联职责"}
+    net.refused(JINGXIN, "refuse_review", args, "PROJECT_STATE")  # 储备: not in review
+    net.ok(JINGXIN, "accept_for_review", {"project_id": PID, "doc_id": "accept-1"})
+    net.refused(JINGXIN, "refuse_review", {**args, "doc_id": "no-such-doc"}, "PROJECT_DOC_UNKNOWN")
+    result = refuse(net, "review-no-2", ("000:第十条", "000:第九条", "000:第十条"))
+    assert net.state() == "reserve"
+    [event] = [e for e in result.events if e[0] == "project_review_refused"]
+    assert event[1]["articles"] == ["000:第九条", "000:第十条"] and event[1]["article"] == "000:第十三条"
+    decision = net.ledger.state.get(keys.review_key(PID))
+    assert (decision["outcome"], decision["articles"], decision["doc"]["doc_id"], decision["signer"]) == (
+        "refused", ["000:第九条", "000:第十条"], "review-no-2", JINGXIN)
+    net.ok(EDU, "file_catalog", {"project_id": PID, "stage": "declared", "lines": [line(line_id="L2")]})  # revised
+    net.ok(JINGXIN, "accept_for_review", {"project_id": PID, "doc_id": "accept-1"})
+    net.doc(JINGXIN, "opinion-1")
+    net.ok(JINGXIN, "grant_opinion", {"project_id": PID, "doc_id": "opinion-1"})
+    shown = project_queries.project(net.ledger.state, project_id=PID)
+    assert (shown["review"]["outcome"], shown["review"]["doc"]["doc_id"]) == ("passed", "opinion-1")
+    decided = net.refused(JINGXIN, "refuse_review", args, "PROJECT_REVIEW_DECIDED")
+    assert decided.article == "000:第十三条"
+    history = project_queries.history(net.ledger.state, project_id=PID)["versions"]
+    assert [(v["state"], v["transition"]) for v in history] == [
+        ("reserve", "register"), ("in_review", "accept_for_review"), ("reserve", "refuse_review"),
+        ("in_review", "accept_for_review")]
+
+
 def test_roles_are_checked_at_the_door(net):
     """Only 经信局 accepts a review and only 财政/发改 approve investment: others are refused before a block."""
     registered(net)
-    for sender, method in ((EDU, "accept_for_review"), (JINGXIN, "approve_investment"), (EDU, "confirm_ownership")):
+    for sender, method in ((EDU, "accept_for_review"), (JINGXIN, "approve_investment"), (EDU, "confirm_ownership"),
+                           (EDU, "refuse_review")):
         error = net.refused_at_door(net.tx(sender, "project", method, {"project_id": PID, "doc_id": "x"},
                                            nonce=net.nonces[sender] + 1).to_bytes())
         assert error.code == "TX_NOT_AUTHORIZED", (method, error)

@@ -214,6 +214,7 @@ CODES: dict[str, tuple[Article, str]] = {
     "PROJECT_LINE_UNKNOWN": (NO_ARTICLE, T_PROJECT + "test_declared_lines_are_checked_and_single_source_flagged"),
     "PROJECT_NOT_ACCEPTED": ("001:第二十三条", T_ACCEPT + "test_commissioning_is_applied_for_within_six_months"),
     "PROJECT_NOT_OWNER": ("001:第六条", T_PROJECT + "test_a_project_walks_from_reserve_to_construction_with_its_documents"),
+    "PROJECT_REVIEW_DECIDED": ("000:第十三条", T_PROJECT + "test_a_review_not_passed_returns_the_project_to_reserve_to_be_revised"),
     "PROJECT_OPINION_EXISTS": ("001:第十五条", T_PROJECT + "test_a_project_walks_from_reserve_to_construction_with_its_documents"),
     "PROJECT_OPINION_EXPIRED": ("001:第十五条", T_PROJECT + "test_the_opinion_is_valid_one_year_and_not_a_day_more"),
     "PROJECT_OPINION_MISSING": ("001:第十五条", T_PROJECT + "test_a_project_walks_from_reserve_to_construction_with_its_documents"),

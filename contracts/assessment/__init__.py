@@ -53,7 +53,8 @@ ZOMBIE_ROUNDS = contract.param(
     summary="rectification rounds a cloud, chain or update finding survives before its system is a 僵尸系统")
 QUALITY_FAILURES = contract.param(
     "quality_failures", 3, min=1, max=10, article=ARTICLE_ORDER,
-    summary="consecutive acceptances refused for catalog quality before next year's projects are restricted")
+    summary="consecutive reviews not passed or acceptances refused for catalog quality before next year's "
+            "projects are restricted")
 ADJUST_MONTHS = contract.param(
     "duty_adjust_months", 12, min=1, max=60, article=ARTICLE_ORDER,
     summary="months a duty item without data stays ordered and uncleared before its duty is adjusted")

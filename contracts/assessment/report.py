@@ -34,10 +34,10 @@ export to it, get byte-identical reports. Per department and district:
   system's own finding, that system; a project line's, the project's systems;
   the 职责目录's, all the department's systems; a catalog not updated, the
   systems the entries serving the changed duty name); ``quality_failures``
-  consecutive acceptances refused for catalog quality (更新 or 不符) restrict
-  next year's projects; a duty item without data ordered
-  ``duty_adjust_months`` ago and still without data is for duty adjustment;
-  another finding that survived ``criticism_rounds`` orders brings public
+  consecutive reviews not passed (000:第十三条) or acceptances refused for
+  catalog quality (更新 or 不符) restrict next year's projects; a duty item
+  without data ordered ``duty_adjust_months`` ago and still without data is
+  for duty adjustment; another finding that survived ``criticism_rounds`` orders brings public
   criticism. A lifted order counts no more (000:第二十三条). Each penalty
   names what it falls on (``subject``) and the finding that brought it
   (``finding``, ``finding_subject``).
@@ -70,7 +70,7 @@ from contracts.identity.keys import member_key, role_key
 from contracts.project import IN_OPERATION, add_months
 from contracts.project.acceptance import lines_not_anchored
 from contracts.project.catalogs import ACCEPTED
-from contracts.project.keys import acceptance_key, catalog_key
+from contracts.project.keys import acceptance_key, catalog_key, review_key
 from contracts.project.keys import dept_prefix as projects_prefix
 from contracts.system.keys import dept_prefix as systems_prefix
 from contracts.system.keys import system_key
@@ -294,15 +294,18 @@ def _penalties(reader: Any, uscc: str, findings: list[dict[str, Any]], entries: 
 
 
 def _quality_failures(reader: Any, projects: list[str]) -> int:
-    """Acceptances of the department's projects refused for catalog quality (更新 or 不符), consecutively
-    up to now, across its projects in the order they were decided."""
+    """Technical reviews not passed (000:第十三条: the 申报 catalog breaks 第七至十条) and acceptances refused
+    for catalog quality (更新 or 不符) of the department's projects, consecutively up to now, across its
+    projects in the order they were decided: a review passed, or an acceptance passed or refused for
+    another reason, ends the run."""
     decisions = []
     for project_id in projects:
-        decisions += [v.value for v in reader.history(acceptance_key(project_id), limit=1000) if v.value]
+        for key in (review_key(project_id), acceptance_key(project_id)):
+            decisions += [v.value for v in reader.history(key, limit=1000) if v.value]
     run = 0
-    for decision in sorted(decisions, key=lambda d: (d["height"], d["project_id"])):
-        quality = decision["outcome"] == "refused" and {"update", "inherit"} & set(decision["failed"])
-        run = run + 1 if quality else 0
+    for decision in sorted(decisions, key=lambda d: (d["height"], d["project_id"], "failed" in d)):
+        failed = set(decision["failed"]) & {"update", "inherit"} if "failed" in decision else decision["articles"]
+        run = run + 1 if decision["outcome"] == "refused" and failed else 0
     return run
 
 

@@ -37,7 +37,7 @@ from chain.errors import RuleViolation
 from chain.execution import Effects, StateView
 from contracts import workdays
 from contracts.anchor.keys import doc_key
-from contracts.args import Bool, Int, OneOf, Str
+from contracts.args import Bool, Int, ListOf, OneOf, Str
 from contracts.base import Call, Contract, param, refuse
 from contracts.duty import OWNER_ROLES
 from contracts.project.keys import (
@@ -47,12 +47,16 @@ from contracts.project.keys import (
     opinion_key,
     project_key,
     report_key,
+    review_key,
     state_key,
 )
 
 ARTICLE_LIBRARY = "001:第六条"
 ARTICLE_VALIDITY = "001:第十五条"
 ARTICLE_CHANGE = "001:第十六条"
+ARTICLE_REVIEW_REFUSED = "000:第十三条"
+REVIEW_ARTICLES = ("000:第七条", "000:第八条", "000:第九条", "000:第十条")
+"""The rules of a 申报项目数据目录 whose breach, not revised as notified, fails the technical review (000:第十三条)."""
 
 RESERVE, IN_REVIEW, APPROVED = "reserve", "in_review", "approved"
 IN_CONSTRUCTION, IN_OPERATION, TERMINATED = "in_construction", "in_operation", "terminated"
@@ -228,8 +232,38 @@ def grant_opinion(view: StateView, call: Call) -> Effects:
     opinion = {"project_id": project["project_id"], "doc": document(view, call), "granted": granted.isoformat(),
                "valid_until": until.isoformat(), "extended_months": 0, "extension_doc": None,
                "changes_at_grant": project.get("changes", 0), **stamp(call)}
-    writes = {key: opinion, **lock_declared(view, call, project)}
+    writes = {key: opinion, **lock_declared(view, call, project),
+              review_key(project["project_id"]): _review(project, "passed", opinion["doc"], call)}
     return Effects(writes, [_event("review_opinion_granted", project, IN_REVIEW, valid_until=until.isoformat())])
+
+
+def _review(project: dict[str, Any], outcome: str, doc: dict[str, Any], call: Call, articles: list[str] = (),
+            reason: str = "") -> dict[str, Any]:
+    """A technical-review decision: what the assessment counts among review and acceptance outcomes (000:第二十二条(二))."""
+    return {"project_id": project["project_id"], "outcome": outcome, "articles": list(articles), "reason": reason,
+            "doc": doc, **stamp(call)}
+
+
+@contract.method(roles=("review_authority",), args={
+    "project_id": PROJECT, "doc_id": DOC, "articles": ListOf(OneOf(REVIEW_ARTICLES), min_items=1, max_items=4),
+    "reason": Str(max_len=1000)})
+def refuse_review(view: StateView, call: Call) -> Effects:
+    """经信局 does not pass the technical review of a project whose 申报项目数据目录 breaks 000:第七条至第十条 and
+    was not revised as notified (000:第十三条): 在审 → 储备, where the department revises its catalog and the
+    project may be accepted for review again. The decision names the articles and the anchored review
+    document; the assessment counts it as a review failure for catalog quality (000:第二十二条(二))."""
+    a = call.args
+    project = project_of(view, a["project_id"])
+    require_state(project, IN_REVIEW)
+    if view.get(opinion_key(project["project_id"])) is not None:
+        raise refuse("PROJECT_REVIEW_DECIDED", f"project {project['project_id']}'s technical-review opinion is "
+                     "granted: its review has passed", article=ARTICLE_REVIEW_REFUSED, field="project_id")
+    doc = document(view, call)
+    articles = sorted(set(a["articles"]), key=REVIEW_ARTICLES.index)
+    decision = _review(project, "refused", doc, call, articles, a["reason"])
+    writes = {review_key(project["project_id"]): decision, **transition(view, call, project, RESERVE, doc)}
+    return Effects(writes, [_event("project_review_refused", project, RESERVE, articles=articles,
+                                   article=ARTICLE_REVIEW_REFUSED)])
 
 
 def opinion_status(view: StateView, project_id: str, day: datetime.date) -> dict[str, Any] | None:

@@ -5,6 +5,8 @@
     project/info/<project_id>                 the project: its current record (state, figures, documents);
                                               every earlier version is in the key's state history
     project/opinion/<project_id>              the technical-review opinion: grant, validity, extension
+    project/review/<project_id>               the last technical-review decision: passed (the opinion granted)
+                                              or not passed (000:第十三条), every earlier one in its history
     project/change/<project_id>/<change_id>   a change of main content: a filing (备案) or a request for approval
     project/report/<project_id>/<period>      a quarterly progress report while in construction (period 2026Q3)
     project/catalog/<project_id>/<stage>      a project data catalog: declared (申报), pre_acceptance (拟验收),
@@ -29,6 +31,7 @@ PROJECT_ID = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
 
 INFO = "project/info/"
 OPINION = "project/opinion/"
+REVIEW = "project/review/"
 CHANGE = "project/change/"
 REPORT = "project/report/"
 CATALOG = "project/catalog/"
@@ -78,6 +81,10 @@ def catalog_change_key(project_id: str, change_id: str) -> str:
 
 def integration_key(project_id: str) -> str:
     return INTEGRATION + project_id
+
+
+def review_key(project_id: str) -> str:
+    return REVIEW + project_id
 
 
 def acceptance_key(project_id: str) -> str:

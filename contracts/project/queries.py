@@ -29,6 +29,7 @@ from contracts.project.keys import (
     INFO,
     integration_key,
     opinion_key,
+    review_key,
     ownership_key,
     project_key,
     reports_prefix,
@@ -63,9 +64,12 @@ def _listing(reader: StateReader, project_id: str, name: str, prefix: str, after
 
 @contract.query(args={"project_id": PROJECT, "height": HEIGHT})
 def project(reader: StateReader, project_id: str, height: int | None = None) -> dict[str, Any]:
-    """A project's current record (or as of ``height``) with its review opinion."""
+    """A project's current record (or as of ``height``) with its review opinion and its last review decision
+    (passed, or not passed under 000:第十三条)."""
     record = _project(reader, project_id, height)
-    return {**record, "opinion": reader.get(opinion_key(project_id)) if height is None else None}
+    current = height is None
+    return {**record, "opinion": reader.get(opinion_key(project_id)) if current else None,
+            "review": reader.get(review_key(project_id)) if current else None}
 
 
 @contract.query(args={"project_id": PROJECT, "after": Int(min=0, required=False), "limit": LIMIT})

@@ -43,6 +43,8 @@ class ProjectPublic(Open):
 
 class ProjectStatePublic(ProjectPublic):
     opinion: dict[str, Any] | None = Field(description="the technical-review opinion, if granted")
+    review: dict[str, Any] | None = Field(description="the last technical-review decision: passed, or not passed "
+                                                      "(000:第十三条) with the articles its catalog breaks")
 
 
 class ProjectsPublic(BaseModel):
