@@ -58,7 +58,7 @@ from chain.tx import make_tx
 from node.home import Home, init_home
 from node.node import Node
 from node.service import tune_garbage_collector
-from tests import bench_assessment, bench_network, bench_review, bytes_written
+from tests import bench_assessment, bench_review, bytes_written
 from node.samples import SAMPLE_MEMBERS
 
 TXS = int(os.environ.get("MULU_BENCH_TXS", "20000"))
@@ -288,16 +288,15 @@ def write_catalog_xlsx(path: str, department, rows: int, items: int = 20) -> Non
 
 def bench_intake(root: str, catalog_rate: float) -> dict:
     """A department checks, then publishes, an ``INTAKE_ROWS``-row .xlsx catalog (20 信息项 a row)
-    through the `mulu` command (its own process) against a node served in this one: rows per
-    second of each, and of both together beside the in-process catalog rate of the same run."""
+    through the `mulu` command (its own process) against a node served by ``mulu node start`` (its
+    own process, as a department runs it): rows per second of each, beside the in-process catalog
+    rate of the same run."""
     import subprocess
 
-    from cli.serve import Server
     from node.samples import by_short
 
     home = fresh_home(root, "intake")
     node = Node(home)
-    server = Server(node, f"127.0.0.1:{_free_port()}")
     dept, bianban = by_short("市教委"), by_short("市委编办")
     keys = {m.uscc: home.member_key(m.uscc) for m in (dept, bianban)}
     duty = {"item_id": "D01-01", "main_duty": "负责本部门政务数据管理", "title": "政务数据目录编制",
@@ -309,29 +308,65 @@ def bench_intake(root: str, catalog_rate: float) -> dict:
         node.engine.submit([make_tx(keys[sender], chain_id=node.genesis.chain_id, sender=sender, nonce=1,
                                     contract="duty", method=method, args=args).to_bytes()])
         node.engine.run_until_empty()
+    node.stop()
     path = os.path.join(root, "数据目录.xlsx")
     write_catalog_xlsx(path, dept, INTAKE_ROWS)
     # this checkout's command, whatever the environment installed
-    base = [sys.executable, "-m", "cli", "catalog", "publish", "--file", path, "--sender", dept.uscc]
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = {**os.environ, "COLUMNS": "200"}
-    server.start()
+    url = f"http://127.0.0.1:{_free_port()}"
+    served = subprocess.Popen([sys.executable, "-m", "cli", "node", "start", "--home", str(home.path), "--api",
+                               url.removeprefix("http://")], cwd=repo, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    base = [sys.executable, "-m", "cli", "catalog", "publish", "--file", path, "--sender", dept.uscc]
     try:
+        _wait_serving(url, served)
         times = {}
         for name, extra in (("check", ["--check"]), ("publish", ["--key", str(home.key_file(dept.uscc))])):
             start = time.perf_counter()
-            done = subprocess.run([*base, "--node", server.url, *extra], capture_output=True, text=True, env=env,
+            done = subprocess.run([*base, "--node", url, *extra], capture_output=True, text=True, env=env,
                                   timeout=1800, cwd=repo)
             times[name] = time.perf_counter() - start
             want = f"ok={INTAKE_ROWS}" if name == "check" else f"committed={INTAKE_ROWS}"
             if done.returncode != 0 or want not in done.stdout:
                 raise SystemExit(f"mulu catalog publish ({name}) failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
     finally:
-        server.stop()
+        served.terminate()
+        served.wait(60)
     check, publish = INTAKE_ROWS / times["check"], INTAKE_ROWS / times["publish"]
     return {"rows": INTAKE_ROWS, "data_items_per_row": 20, "check_rows_per_s": round(check),
             "publish_rows_per_s": round(publish), "inprocess_catalog_tx_per_s": round(catalog_rate),
             "ratio_publish_to_inprocess": round(publish / catalog_rate, 3), "target_ratio": 0.5}
+
+
+def _wait_serving(url: str, process, timeout: float = 60) -> None:
+    """Until the node at ``url`` answers its status (or its process has ended: its error)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"mulu node start ended: {process.stderr.read()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/v1/status", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"the node at {url} did not answer within {timeout:.0f} s")
+
+
+def network_figures(solo_rate: float) -> dict:
+    """The four-validator figures (:mod:`tests.bench_network`), measured from a process of their own:
+    the load comes from clients, not from a process holding the in-process runs' chains."""
+    import subprocess
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-m", "tests.bench_network"], capture_output=True, text=True, cwd=repo,
+                          timeout=1800, env={**os.environ, "MULU_BENCH_SOLO_RATE": str(solo_rate)})
+    if done.returncode != 0:
+        raise SystemExit(f"the network benchmark failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return json.loads(done.stdout)
 
 
 def _free_port() -> int:
@@ -373,7 +408,7 @@ def main() -> int:
         assessed = bench_assessment.measure(root) if ASSESS else None
         gm = pipeline(root, GM)[0] if GM in PROFILES else None
         written = bytes_written.measure(root)
-        network = bench_network.measure(root, figures["inprocess_commit_tx_per_s"]) if NETWORK else None
+        network = network_figures(figures["inprocess_commit_tx_per_s"]) if NETWORK else None
     ok_foundation = figures.pop("ok")
     acceptance = cat.pop("acceptance")
     report = {
