@@ -31,7 +31,7 @@ layout is :mod:`contracts.project.keys`; the queries are :mod:`.queries`.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, Sequence
 
 from chain.errors import RuleViolation
 from chain.execution import Effects, StateView
@@ -237,8 +237,8 @@ def grant_opinion(view: StateView, call: Call) -> Effects:
     return Effects(writes, [_event("review_opinion_granted", project, IN_REVIEW, valid_until=until.isoformat())])
 
 
-def _review(project: dict[str, Any], outcome: str, doc: dict[str, Any], call: Call, articles: list[str] = (),
-            reason: str = "") -> dict[str, Any]:
+def _review(project: dict[str, Any], outcome: str, doc: dict[str, Any], call: Call,
+            articles: Sequence[str] = (), reason: str = "") -> dict[str, Any]:
     """A technical-review decision: what the assessment counts among review and acceptance outcomes (000:第二十二条(二))."""
     return {"project_id": project["project_id"], "outcome": outcome, "articles": list(articles), "reason": reason,
             "doc": doc, **stamp(call)}
