@@ -144,9 +144,11 @@ class Scenario:
         return self.steps
 
     def _project(self, revision: int) -> None:
-        """One project from 储备 to 运维 (001:第六条): its 申报 catalog, review, investment, construction,
-        the 拟验收 catalog, a system, 确权 and 对接 — and an acceptance refused because the system's
-        administrator credential is not escrowed (上链, 000:第十四条(三)), then sealed, then passed."""
+        """One project from 储备 to 运维 (001:第六条): its 申报 catalog — its review first not passed for
+        collecting data another department provides (000:第七条, 第十三条), then passed once revised —
+        investment, construction, the 拟验收 catalog, a system, 确权 and 对接 — and an acceptance refused
+        because the system's administrator credential is not escrowed (上链, 000:第十四条(三)), then sealed,
+        then passed."""
         edu = by_short("市教委")
         pid = f"2026-110000-65-01-{revision:06d}"
         code, system = f"301002/{revision:06d}", f"edu-eval-{revision}"
@@ -165,8 +167,17 @@ class Scenario:
 
         project("市教委", "入库 智慧教育评价平台 (储备)", "register", name="智慧教育评价平台", investment=12_000_000,
                 summary="建设学生综合素质评价平台", doc_id=doc("市教委", "apply", "项目申报书"))
-        project("市教委", "报送 申报项目数据目录", "file_catalog", stage="declared", lines=[line])
-        project("经信局", "受理技术评审 (在审)", "accept_for_review", doc_id=doc("经信局", "accept", "技术评审受理通知"))
+        collected = {**line, "data_items": [*line["data_items"], {"name": "公民身份号码", "data_type": "C",
+                                                                   "length": "18"}]}
+        project("市教委", "报送 申报项目数据目录 (新采集公民身份号码: 一数一源)", "file_catalog", stage="declared",
+                lines=[collected])
+        accepted = doc("经信局", "accept", "技术评审受理通知")
+        project("经信局", "受理技术评审 (在审)", "accept_for_review", doc_id=accepted)
+        project("经信局", "技术评审不予通过 (000:第十三条, 退回储备)", "refuse_review", articles=["000:第七条"],
+                reason="申报目录新采集公民身份号码，市卫生健康委已提供（一数一源），经通知未修改完善",
+                doc_id=doc("经信局", "review-no", "技术评审不予通过意见", "review_opinion"))
+        project("市教委", "修改申报项目数据目录 (复用已有数据, 不再采集)", "file_catalog", stage="declared", lines=[line])
+        project("经信局", "再次受理技术评审 (在审)", "accept_for_review", doc_id=accepted)
         project("经信局", "出具技术评审意见 (申报目录锁定)", "grant_opinion",
                 doc_id=doc("经信局", "opinion", "技术评审意见", "review_opinion"))
         project("市财政局", "批复投资 (待建)", "approve_investment", investment=11_500_000, construction_months=12,

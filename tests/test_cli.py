@@ -187,6 +187,7 @@ def test_demo_then_export_and_audit(tmp_path: Path, profile_name: str):
     # a project from 储备 to 运维: acceptance refused while the system's credential is not escrowed, then passed
     assert "竣工验收 不通过: 上链" in output and "ACCEPTANCE_REFUSED" in output and "竣工验收 通过" in output
     assert "投入使用评审 (运维)" in output and "通过 passes" in output
+    assert "技术评审不予通过 (000:第十三条, 退回储备)" in output and "再次受理技术评审" in output
     # sharing and 校核, and the half-year assessment: a legacy system ordered twice is a 僵尸系统
     assert "校核延期一次" in output and "下达整改令 第2次" in output and "僵尸系统" in output
     assert f"keys in {home / 'keys'}" in output  # where a newcomer finds the keys to sign with
@@ -199,7 +200,7 @@ def test_demo_then_export_and_audit(tmp_path: Path, profile_name: str):
     assert exported["blocks"] >= 7 and exported["bytes"] == archive.stat().st_size
     verdict = mulu_json("audit", "verify", "--genesis", home / "genesis.json", "--archive", archive)
     assert verdict["ok"] is True and verdict["findings"] == []
-    assert (verdict["blocks"], verdict["transactions"]) == (exported["blocks"], 52)
+    assert (verdict["blocks"], verdict["transactions"]) == (exported["blocks"], 56)
 
     data = bytearray(archive.read_bytes())
     block1 = next(f for f in read_frames(bytes(data)) if f.index == 1)
