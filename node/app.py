@@ -126,6 +126,7 @@ class Application:
         self._decided: tuple[Candidate, Commit | None, Commit | None] | None = None  # stored by commit()
         self._tip_header: BlockHeader | None = ledger.block(ledger.tip.height).header if ledger.tip.height else None
         self.committed = threading.Condition()
+        self._screen: tuple[bytes, Screen] | None = None  # the door's screen, and the tip it screens over
 
     # --- info -------------------------------------------------------------------------------
 
@@ -169,10 +170,8 @@ class Application:
         what already waits, so one sender may submit consecutive nonces in a batch.
         """
         self.check_batch(raws)
-        params = self.ledger.params
-        ledger = self.ledger
-        state = ledger.state
-        screened = Screen(ledger.machine, self.genesis, params, state, ledger.signatures).screen(raws)
+        state = self.ledger.state
+        screened = self._door_screen().screen(raws)
         out: list[CheckTxResult] = []
         with self._door:
             for raw, tx in zip(raws, screened):
@@ -197,6 +196,18 @@ class Application:
                 self._count[sender] = self._count.get(sender, 0) + 1
                 out.append(CheckTxResult(tx.tx_id(self.profile)))
         return out
+
+    def _door_screen(self) -> Screen:
+        """The door's :class:`Screen` over committed state, kept while the tip stays: CometBFT asks
+        ``CheckTx`` one transaction at a time, and a screen authenticates each sender, key and method
+        once over the state it screens (a new block, which may change members and policies, makes a
+        new one)."""
+        ledger = self.ledger
+        tip, kept = ledger.tip.hash, self._screen
+        if kept is None or kept[0] != tip:
+            kept = self._screen = (tip, Screen(ledger.machine, self.genesis, ledger.params, ledger.state,
+                                               ledger.signatures))
+        return kept[1]
 
     def recheck_tx(self, raw: bytes) -> CheckTxResult:
         """The re-check of a transaction still waiting in a gossiping engine's mempool after a block
