@@ -315,12 +315,12 @@ def bench_intake(root: str, catalog_rate: float) -> dict:
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = {**os.environ, "COLUMNS": "200"}
     url = f"http://127.0.0.1:{_free_port()}"
+    log = open(os.path.join(root, "intake-node.log"), "w+")  # a file, not a pipe: the node never waits on it
     served = subprocess.Popen([sys.executable, "-m", "cli", "node", "start", "--home", str(home.path), "--api",
-                               url.removeprefix("http://")], cwd=repo, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
+                               url.removeprefix("http://")], cwd=repo, env=env, stdout=log, stderr=log)
     base = [sys.executable, "-m", "cli", "catalog", "publish", "--file", path, "--sender", dept.uscc]
     try:
-        _wait_serving(url, served)
+        _wait_serving(url, served, log)
         times = {}
         for name, extra in (("check", ["--check"]), ("publish", ["--key", str(home.key_file(dept.uscc))])):
             start = time.perf_counter()
@@ -333,20 +333,23 @@ def bench_intake(root: str, catalog_rate: float) -> dict:
     finally:
         served.terminate()
         served.wait(60)
+        log.close()
     check, publish = INTAKE_ROWS / times["check"], INTAKE_ROWS / times["publish"]
     return {"rows": INTAKE_ROWS, "data_items_per_row": 20, "check_rows_per_s": round(check),
             "publish_rows_per_s": round(publish), "inprocess_catalog_tx_per_s": round(catalog_rate),
             "ratio_publish_to_inprocess": round(publish / catalog_rate, 3), "target_ratio": 0.5}
 
 
-def _wait_serving(url: str, process, timeout: float = 60) -> None:
-    """Until the node at ``url`` answers its status (or its process has ended: its error)."""
+def _wait_serving(url: str, process, log) -> None:
+    """Until the node at ``url`` answers its status (or its process has ended: its ``log``'s end)."""
     import httpx
 
+    timeout = 60
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"mulu node start ended: {process.stderr.read()[-2000:]}")
+            log.seek(0)
+            raise SystemExit(f"mulu node start ended: {log.read()[-2000:]}")
         try:
             if httpx.get(f"{url}/v1/status", timeout=2).status_code == 200:
                 return
