@@ -340,11 +340,10 @@ def bench_intake(root: str, catalog_rate: float) -> dict:
             "ratio_publish_to_inprocess": round(publish / catalog_rate, 3), "target_ratio": 0.5}
 
 
-def _wait_serving(url: str, process, log) -> None:
+def _wait_serving(url: str, process, log, timeout: float = 60) -> None:
     """Until the node at ``url`` answers its status (or its process has ended: its ``log``'s end)."""
     import httpx
 
-    timeout = 60
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
