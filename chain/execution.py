@@ -108,6 +108,31 @@ class Overlay:
         return self.base.get(key) if value is _UNWRITTEN else value
 
 
+class BlockView(Overlay):
+    """The view a block's transactions run over: the block's writes so far over the state it
+    starts from, each key of which is read from the store once per block.
+
+    A thousand catalog entries of one block each read the data-element dictionary and their
+    department's duty items; the store and the decoder see those keys once. Values read are
+    shared between the block's transactions, as its writes already are: a contract never
+    changes a value it read (it builds a new one).
+    """
+
+    __slots__ = ("read",)
+
+    def __init__(self, base: StateView, writes: dict[str, Any]) -> None:
+        super().__init__(base, writes)
+        self.read: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any:
+        value = self.writes.get(key, _UNWRITTEN)
+        if value is _UNWRITTEN:
+            value = self.read.get(key, _UNWRITTEN)
+            if value is _UNWRITTEN:
+                value = self.read[key] = self.base.get(key)
+        return value
+
+
 @dataclass
 class Execution:
     """The outcome of executing a block's transactions over a state."""
@@ -145,7 +170,7 @@ def execute_txs(
     screened = Screen(machine, genesis, params, base, signatures).screen(txs)
     writes: dict[str, Any] = machine.evidence_writes(base, evidence, height) if evidence else {}
     earlier: dict[str, list[Any]] = {}
-    block_view = Overlay(base, writes)
+    block_view = BlockView(base, writes)
     results: list[TxResult] = []
     kept: list[Transaction] = []
     for i, tx in enumerate(screened):

@@ -2,15 +2,45 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
 
+from chain import execution
 from chain.store import MemoryStore
 from cli.serve import Server
 from node.home import init_home
 from node.node import Node
 from tests.functional.framework import GENESIS_TIME, PROFILES, free_port
+
+
+class _CheckedBlockView(execution.BlockView):
+    """A block's view that checks, each time a key read from the starting state is read again,
+    that no transaction changed the value it was given: a block's transactions share the values
+    read (:class:`chain.execution.BlockView`), so a contract that changed one would change it
+    for every later transaction of the block."""
+
+    __slots__ = ("first",)
+
+    def __init__(self, base, writes) -> None:
+        super().__init__(base, writes)
+        self.first: dict = {}
+
+    def get(self, key: str):
+        if key in self.first and key not in self.writes:
+            assert self.read[key] == self.first[key], f"a transaction changed the value of {key} it read"
+        value = super().get(key)
+        if key not in self.first and key in self.read:
+            self.first[key] = copy.deepcopy(value)
+        return value
+
+
+@pytest.fixture(autouse=True)
+def _reads_unchanged(monkeypatch):
+    """Every block executed in a test's process checks that its transactions leave what they read
+    as it was (:class:`_CheckedBlockView`)."""
+    monkeypatch.setattr(execution, "BlockView", _CheckedBlockView)
 
 
 @pytest.fixture(params=PROFILES)

@@ -21,6 +21,7 @@ from chain import proofs
 from chain.block import Block, CommitSig, TxResult
 from chain.encoding import decode, encode
 from chain.errors import MuluError
+from chain.execution import BlockView
 from chain.genesis import Genesis
 from chain.ledger import Ledger, sign_commit
 from chain.store import MemoryStore
@@ -392,6 +393,27 @@ def test_invalid_batches_too_large(net):
             net.node.engine.submit(raws)
         assert info.value.code == "BATCH_TOO_LARGE"
     assert net.node.engine.pending_count() == 0
+
+
+def test_block_view_reads_each_key_of_the_starting_state_once():
+    """A block's transactions read the state it starts from through one view: each key is read
+    from the store once per block (absent keys too), and a key the block wrote reads as written."""
+    reads: list[str] = []
+
+    class Base:
+        def get(self, key: str):
+            reads.append(key)
+            return {"terms": {"信用代码": "统一社会信用代码"}}.get(key)
+
+    writes: dict = {}
+    view = BlockView(Base(), writes)
+    first = view.get("terms")
+    assert view.get("terms") is first and view.get("absent") is None and view.get("absent") is None
+    writes["terms"], writes["absent"] = {}, 7
+    assert view.get("terms") == {} and view.get("absent") == 7
+    writes["terms"] = None
+    assert view.get("terms") is None, "a key the block deleted reads as absent, not as it was"
+    assert reads == ["terms", "absent"]
 
 
 def test_mempool_keeps_arrival_order_within_its_bounds():
