@@ -8,7 +8,10 @@ an idle CometBFT stops after it); a forged extension is refused and left out of
 the certificate, which still forms from the others; a proposal without the
 certificate, or with a forged one, is rejected; locked rounds and block sync
 work; a node whose state disagrees stops with STATE_DIVERGED; the door takes a
-sender's nonces out of order within a window and a proposal puts them in order.
+sender's nonces out of order within a window and a proposal puts them in order;
+a bundle of transactions is admitted while any of them is, a proposal unpacks the
+mempool's bundles and packs what it keeps, and a bundle that does not decode is
+refused at the door and in a proposal.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import pytest
 from chain.audit import audit_archive
 from chain.block import Commit
 from chain.tx import make_tx
-from node import certificate
+from node import bundle, certificate
 from node.abci.proto import abci
 from node.app import NONCE_WINDOW
 from node.samples import SAMPLE_MEMBERS
@@ -55,7 +58,7 @@ def test_a_blocks_certificate_rides_in_the_next_block_and_is_stored_with_it(net)
     raws = anchors(net, 3)
     assert all(r.code == 0 for r in check(net.peers[0], raws))
     first = net.run_height(raws)
-    assert first == raws, "height 1 has no block before it to certify"
+    assert first == [bundle.join(raws)], "height 1 has no block before it to certify: its transactions, one bundle"
     assert len(net.tips()) == 1
     app = net.peers[0].app
     assert (app.ledger.tip.height, app.ledger.certified) == (1, 0)
@@ -160,7 +163,7 @@ def test_the_door_takes_nonces_out_of_order_within_a_window(net):
     assert (refused.code, refused.info) == (1, "TX_NONCE_GAP"), "past the window after the highest seen (3)"
     assert check(peer, anchors(net, 1, first=3 + NONCE_WINDOW))[0].code == 0, "a long queue of one sender"
     block = net.run_height([raws[2], raws[0], raws[1]])
-    assert block == raws, "each sender's transactions in nonce order"
+    assert bundle.flatten(block) == tuple(raws), "each sender's transactions in nonce order"
     again = check(peer, [raws[0]])[0]
     assert (again.code, again.info) == (1, "TX_NONCE_REPLAYED")
 
@@ -211,3 +214,47 @@ def test_next_nonce_follows_the_door_and_forgets_what_the_mempool_refused(net):
     assert app.next_nonce(EDU) == 3, "nonce 3 never reached the mempool: offered again"
     net.run_height(raws[:2])
     assert app.next_nonce(EDU) == 3
+
+
+def test_a_bundle_is_admitted_while_any_of_its_transactions_is(net):
+    """CheckTx of a bundle checks each of its transactions: admitted (saying how many are admissible)
+    while one is, refused with the first one's error when none is, or when it does not decode; a
+    re-check keeps it while a transaction of it is still to come."""
+    raws = anchors(net, 4)
+    peer = net.peers[1]
+    whole = check(peer, [bundle.join(raws[:3])])[0]
+    assert (whole.code, whole.info) == (0, "bundle: 3 of 3 admissible")
+    forged = raws[3][:-8] + bytes(8)
+    part = check(net.peers[2], [bundle.join([forged, raws[0]])])[0]
+    assert (part.code, part.info) == (0, "bundle: 1 of 2 admissible")
+    none = check(net.peers[2], [bundle.join([forged, forged[:-1] + b"\x01"])])[0]
+    assert (none.code, none.info) == (1, "TX_SIGNATURE_INVALID")
+    bad = check(peer, [bundle.TAG + b"\x92\x01\x02"])[0]
+    assert (bad.code, bad.info) == (1, "TX_MALFORMED")
+    assert check(peer, [bundle.TAG + bundle.join([raws[0]])])[0].info == "TX_MALFORMED", "one transaction is no bundle"
+    net.run_height(raws[:2])
+    recheck = [peer.call(check_tx=abci.RequestCheckTx(tx=tx, type=abci.RECHECK)).check_tx
+               for tx in (bundle.join(raws[:2]), bundle.join(raws[1:3]))]
+    assert [(a.code, a.info) for a in recheck] == [(1, "TX_NONCE_REPLAYED"), (0, "bundle: 1 of 2 admissible")]
+
+
+def test_a_proposal_unpacks_the_mempools_bundles_and_packs_what_it_keeps(net):
+    """The proposer unpacks bundles and single transactions alike, leaves out what may not enter (here a
+    nonce already used) and proposes the rest as one bundle; every node executes the bundle's
+    transactions as the block, one FinalizeBlock result per CometBFT transaction."""
+    raws = anchors(net, 5)
+    net.run_height(raws[:1])
+    block = net.run_height([bundle.join(raws[:3]), raws[3], bundle.join(raws[4:] + raws[4:])])
+    assert len(block) == 2 and block[0].startswith(certificate.TAG)
+    assert bundle.flatten(block[1:]) == tuple(raws[1:]), "the used nonce and the repeat left out, in nonce order"
+    results = net.finalized["node0"].tx_results
+    assert [r.info for r in results] == ["certificate", "bundle: 4 committed, 0 refused"]
+    assert len(net.tips()) == 1
+    assert net.peers[4].app.ledger.state.get(f"nonce/{EDU}") == 5
+    assert net.peers[4].app.ledger.block(2).txs[0].to_bytes() == raws[1]
+
+
+def test_a_proposal_with_a_bundle_that_does_not_decode_is_rejected(net):
+    raws = anchors(net, 2)
+    assert not net.process(net.peers[1], [raws[0], bundle.TAG + b"\xc0"])
+    assert net.process(net.peers[1], [bundle.join(raws)])

@@ -23,12 +23,13 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Callable, Iterator
 
-from chain.errors import BlockInvalid, MuluError, StateDiverged
+from chain.block import Evidence
+from chain.errors import BlockInvalid, MuluError, StateDiverged, TxMalformed, TxRejected
 from chain.genesis import Genesis
+from node import bundle, certificate
 from node.abci.proto import abci
 from node.app import Application
-from chain.block import Evidence
-from node.boundary import BlockRequest, FinalizeRequest, ValidatorPower, Vote
+from node.boundary import BlockRequest, CheckTxResult, FinalizeRequest, ValidatorPower, Vote
 
 log = logging.getLogger("mulu.abci")
 
@@ -148,12 +149,24 @@ class Adapter:
     # --- the door ----------------------------------------------------------------------------
 
     def check_tx(self, req) -> "abci.Response":
+        """A transaction, or a bundle (:mod:`node.bundle`), for the mempool: a bundle is admitted while any
+        of its transactions is (the proposer leaves out the others), and answers how many are."""
         recheck = req.type == abci.RECHECK
-        result = self.app.recheck_tx(req.tx) if recheck else self.app.check_tx(req.tx)
-        if result.ok:
-            answer = abci.ResponseCheckTx(code=CODE_OK, data=result.tx_id)
+        try:
+            raws = bundle.unpack(req.tx)
+            if recheck:
+                results = [self.app.recheck_tx(raw) for raw in raws]
+            else:
+                results = [self.app.check_tx(raws[0])] if len(raws) == 1 else self.app.check_txs(raws)
+        except TxRejected as exc:
+            results = [CheckTxResult(None, exc)]
+        admitted = sum(1 for r in results if r.ok)
+        if len(results) > 1 and admitted:
+            answer = abci.ResponseCheckTx(code=CODE_OK, info=f"bundle: {admitted} of {len(results)} admissible")
+        elif admitted:
+            answer = abci.ResponseCheckTx(code=CODE_OK, data=results[0].tx_id)
         else:
-            exc = result.error
+            exc = results[0].error
             answer = abci.ResponseCheckTx(code=CODE_REFUSED, data=error_data(exc), log=exc.message, info=exc.code,
                                           codespace="mulu")
         return abci.Response(check_tx=answer)
@@ -161,26 +174,43 @@ class Adapter:
     # --- blocks ------------------------------------------------------------------------------
 
     def _block(self, req, *, engine_hash: bytes = b"") -> BlockRequest:
+        """The block CometBFT asks about, its bundles unpacked (:class:`BlockInvalid` if one is malformed)."""
         misbehavior = tuple(Evidence(self._name(m.validator.address), m.height, MISBEHAVIOR.get(m.type, "unknown"),
                                      millis(m.time)) for m in req.misbehavior)
-        return BlockRequest(req.height, millis(req.time), self._name(req.proposer_address), tuple(req.txs),
-                            engine_hash, misbehavior)
+        try:
+            txs = bundle.flatten(req.txs)
+        except TxMalformed as exc:
+            raise BlockInvalid(f"a bundle of the block does not decode: {exc.message}", height=req.height,
+                               field="txs") from None
+        return BlockRequest(req.height, millis(req.time), self._name(req.proposer_address), txs, engine_hash,
+                            misbehavior)
 
     def prepare_proposal(self, req) -> "abci.Response":
         votes = tuple(Vote(self._name(v.validator.address), v.vote_extension)
                       for v in req.local_last_commit.votes if v.block_id_flag == COMMIT_FLAG and v.vote_extension)
         limit = self.genesis.params["max_block_txs"]
-        txs = self.app.prepare_proposal(replace(self._block(req), txs=tuple(req.txs)[:limit]), votes)
+        mempool = []
+        for tx in req.txs:  # the mempool's bundles unpacked (a malformed one cannot have been admitted)
+            try:
+                mempool += bundle.unpack(tx)
+            except TxMalformed:
+                continue
+        txs = self.app.prepare_proposal(replace(self._block(req), txs=tuple(mempool[:limit])), votes)
         kept, size = [], 0
-        for tx in txs:  # the certificate first, then as many transactions as CometBFT's limit holds
-            size += len(tx)
-            if size > req.max_tx_bytes:
+        for tx in txs:  # the certificate first, then as many transactions as CometBFT's limit holds, packed
+            size += len(tx) + bundle.ITEM_OVERHEAD
+            if size + bundle.HEADER_OVERHEAD * (size // bundle.MAX_BYTES + 1) > req.max_tx_bytes:
                 break
             kept.append(tx)
-        return abci.Response(prepare_proposal=abci.ResponsePrepareProposal(txs=kept))
+        head = kept[:1] if kept and kept[0].startswith(certificate.TAG) else []
+        return abci.Response(prepare_proposal=abci.ResponsePrepareProposal(txs=head + bundle.pack(kept[len(head):])))
 
     def process_proposal(self, req) -> "abci.Response":
-        ok = self.app.process_proposal(self._block(req, engine_hash=req.hash))
+        try:
+            ok = self.app.process_proposal(self._block(req, engine_hash=req.hash))
+        except BlockInvalid as exc:
+            log.warning("proposal at height %d refused: [%s] %s", req.height, exc.code, exc.message)
+            ok = False
         status = abci.ResponseProcessProposal.ACCEPT if ok else abci.ResponseProcessProposal.REJECT
         return abci.Response(process_proposal=abci.ResponseProcessProposal(status=status))
 
@@ -204,7 +234,15 @@ class Adapter:
             result = self.app.finalize_block(FinalizeRequest(block.height, block.time, block.proposer, block.txs,
                                                              block.engine_hash, block.misbehavior))
         tx_results = [abci.ExecTxResult(code=CODE_OK, info="certificate")] if result.certificate else []
-        for r in result.tx_results:
+        results = iter(result.tx_results)
+        for tx in req.txs[len(tx_results):]:  # one result per CometBFT transaction: a bundle's sums up its own
+            if bundle.is_bundle(tx):
+                rs = [next(results) for _ in bundle.unpack(tx)]
+                refused = sum(1 for r in rs if not r.ok)
+                tx_results.append(abci.ExecTxResult(code=CODE_OK, info=f"bundle: {len(rs) - refused} committed, "
+                                                    f"{refused} refused", codespace="mulu"))
+                continue
+            r = next(results)
             tx_results.append(abci.ExecTxResult(code=CODE_OK if r.ok else CODE_REFUSED, data=r.tx_id,
                                                 info=r.code or r.status, log=r.message, codespace="mulu"))
         updates = [abci.ValidatorUpdate(pub_key={"ed25519": key}, power=power) for key, power in result.validator_updates]

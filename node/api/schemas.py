@@ -72,7 +72,8 @@ class StatusPublic(BaseModel):
                                        "block's certificate comes with the next block)")
     app_hash: str = Field(description="the state root after the tip: the application hash the engine agrees on")
     engine: str
-    mempool: int
+    mempool: int = Field(description="transactions waiting for a block (under CometBFT, its mempool's: a bundle of a "
+                                     "batch counts once)")
     engine_height: int | None = Field(description="the engine's last block (None when it does not answer)")
     peers: int | None = Field(description="the engine's connected peers (0 under solo)")
     catching_up: bool | None = Field(description="whether the engine is still catching up with the network")

@@ -22,6 +22,7 @@ from chain import errors as e
 from chain.cache import BoundedSet
 from chain.errors import GenesisInvalid, MuluError
 from chain.genesis import Genesis
+from node import bundle
 from node.app import Application
 from node.boundary import CheckTxResult
 from node.home import NodeConfig
@@ -72,9 +73,9 @@ class CometBFT:
     # --- the door -----------------------------------------------------------------------------
 
     def submit(self, raws: Sequence[bytes]) -> list[CheckTxResult]:
-        """Check transactions at this node's door, then forward those admitted to its CometBFT
-        (``broadcast_tx_async``, one JSON-RPC batch), which checks them again through the same
-        application (its signatures remembered, so cheaply) and gossips them.
+        """Check transactions at this node's door, then forward those admitted to its CometBFT as
+        bundles (:mod:`node.bundle`; ``broadcast_tx_async``, one JSON-RPC batch), which checks them
+        again through the same application (its signatures remembered, so cheaply) and gossips them.
 
         CometBFT's synchronous broadcast waits for each ``CheckTx`` answer in
         turn; checking here first answers each transaction with the door's
@@ -83,28 +84,36 @@ class CometBFT:
         returned too.
         """
         results = self.app.check_txs(raws)
-        admitted = [(i, raws[i]) for i, r in enumerate(results) if r.ok]
+        admitted = [i for i, r in enumerate(results) if r.ok]
         if not admitted:
             return results
-        calls = [{"jsonrpc": "2.0", "id": i, "method": "broadcast_tx_async",
-                  "params": {"tx": base64.b64encode(raw).decode()}} for i, raw in admitted]
+        forwarded = [raws[i] for i in admitted]
+        spans = bundle.spans(forwarded)
+        txs = [bundle.join(forwarded[span.start:span.stop]) for span in spans]
+        groups = [[admitted[j] for j in span] for span in spans]  # each bundle's transactions, by index in raws
+        calls = [{"jsonrpc": "2.0", "id": k, "method": "broadcast_tx_async",
+                  "params": {"tx": base64.b64encode(tx).decode()}} for k, tx in enumerate(txs)]
         try:
             answers = self._call(calls)
         except MuluError:
-            self.app.withdraw([raw for _, raw in admitted])
+            self.app.withdraw([raws[i] for i in admitted])
             raise
         refused = []
-        for i, raw in admitted:
-            answer = answers.get(i)
+        for k, group in enumerate(groups):
+            answer = answers.get(k)
             if answer is None:
-                results[i] = CheckTxResult(None, e.Unavailable("CometBFT gave no answer", code="ENGINE_UNAVAILABLE"))
-                refused.append(raw)
+                error = e.Unavailable("CometBFT gave no answer", code="ENGINE_UNAVAILABLE")
             elif "error" in answer:
                 err = answer["error"]
-                results[i] = CheckTxResult(None, engine_error(f"{err.get('message', '')} {err.get('data', '')}".strip()))
-                refused.append(raw)
+                error = engine_error(f"{err.get('message', '')} {err.get('data', '')}".strip())
             else:
-                self._submitted.add(results[i].tx_id)
+                error = None
+            for i in group:
+                if error is None:
+                    self._submitted.add(results[i].tx_id)
+                else:
+                    results[i] = CheckTxResult(None, error)
+                    refused.append(raws[i])
         self.app.withdraw(refused)
         return results
 
@@ -135,7 +144,7 @@ class CometBFT:
         return tx_id in self._submitted
 
     def pending_count(self) -> int:
-        """How many transactions wait in CometBFT's mempool (0 when it does not answer)."""
+        """How many transactions wait in CometBFT's mempool, a bundle counting once (0 when it does not answer)."""
         try:
             return int(self.rpc_get("num_unconfirmed_txs")["total"])
         except (MuluError, KeyError, ValueError):
