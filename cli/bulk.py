@@ -162,7 +162,7 @@ def _collect(client: Client, waiting: dict[str, tuple[int, str]], outcomes: dict
             if time.monotonic() > deadline:
                 raise MuluError(f"{len(waiting)} transactions were not committed within {timeout:.0f}s",
                                 code="COMMIT_TIMEOUT", waiting=len(waiting))
-            time.sleep(0.1)
+            time.sleep(0.02)
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from openpyxl.utils.datetime import from_excel
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CELL, _ROW, _VALUE, _INLINE, _TEXT = MAIN + "c", MAIN + "row", MAIN + "v", MAIN + "is", MAIN + "t"
 
 
 class Grid:
@@ -99,10 +100,10 @@ def _shared_strings(book: zipfile.ZipFile) -> list[str]:
 
 def _text(el: Any) -> str:
     """The text of a string item: its ``t`` runs, without the phonetic (``rPh``) ones."""
-    direct = el.find(MAIN + "t")
+    direct = el.find(_TEXT)
     if direct is not None:
         return direct.text or ""
-    return "".join(t.text or "" for r in el.iter(MAIN + "r") for t in r.iter(MAIN + "t"))
+    return "".join(t.text or "" for r in el.iter(MAIN + "r") for t in r.iter(_TEXT))
 
 
 def _date_styles(book: zipfile.ZipFile) -> set[int]:
@@ -140,7 +141,7 @@ def _parsed_rows(path: Any, target: str, shared: list[str], dates: set[int]) -> 
         number = 0
         for _, el in iterparse(sheet, parser=XMLParser()):
             tag = el.tag
-            if tag == MAIN + "c":
+            if tag == _CELL:
                 ref = el.get("r")
                 col = _column(ref) if ref else len(row)
                 value = _value(el, shared, dates)
@@ -148,7 +149,7 @@ def _parsed_rows(path: Any, target: str, shared: list[str], dates: set[int]) -> 
                     row.extend([None] * (col - len(row)))
                     row.append(value)
                 el.clear()
-            elif tag == MAIN + "row":
+            elif tag == _ROW:
                 r = el.get("r")
                 last, number = number, int(r) if r else number + 1
                 for _ in range(number - 1 - last):
@@ -172,9 +173,9 @@ def _column(ref: str, known: dict[str, int] = {}) -> int:  # noqa: B006 - a cach
 def _value(el: Any, shared: list[str], dates: set[int]) -> Any:
     kind = el.get("t", "n")
     if kind == "inlineStr":
-        inline = el.find(MAIN + "is")
+        inline = el.find(_INLINE)
         return None if inline is None else _text(inline)
-    v = el.find(MAIN + "v")
+    v = el.find(_VALUE)
     if v is None or v.text is None:
         return None
     text = v.text
