@@ -258,3 +258,10 @@ def test_a_proposal_with_a_bundle_that_does_not_decode_is_rejected(net):
     raws = anchors(net, 2)
     assert not net.process(net.peers[1], [raws[0], bundle.TAG + b"\xc0"])
     assert net.process(net.peers[1], [bundle.join(raws)])
+
+
+def test_a_proposer_leaves_out_a_mempool_bundle_that_does_not_decode(net):
+    """PrepareProposal passes over what it cannot unpack (it never passed CheckTx) and proposes the rest."""
+    raws = anchors(net, 2)
+    block = net.run_height([bundle.TAG + b"\xc0", bundle.join(raws)])
+    assert bundle.flatten(block) == tuple(raws)

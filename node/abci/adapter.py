@@ -20,7 +20,6 @@ import hashlib
 import json
 import logging
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Callable, Iterator
 
 from chain.block import Evidence
@@ -173,15 +172,17 @@ class Adapter:
 
     # --- blocks ------------------------------------------------------------------------------
 
-    def _block(self, req, *, engine_hash: bytes = b"") -> BlockRequest:
-        """The block CometBFT asks about, its bundles unpacked (:class:`BlockInvalid` if one is malformed)."""
+    def _block(self, req, *, engine_hash: bytes = b"", txs: tuple[bytes, ...] | None = None) -> BlockRequest:
+        """The block CometBFT asks about, its bundles unpacked (:class:`BlockInvalid` if one is malformed),
+        or with ``txs`` instead."""
         misbehavior = tuple(Evidence(self._name(m.validator.address), m.height, MISBEHAVIOR.get(m.type, "unknown"),
                                      millis(m.time)) for m in req.misbehavior)
-        try:
-            txs = bundle.flatten(req.txs)
-        except TxMalformed as exc:
-            raise BlockInvalid(f"a bundle of the block does not decode: {exc.message}", height=req.height,
-                               field="txs") from None
+        if txs is None:
+            try:
+                txs = bundle.flatten(req.txs)
+            except TxMalformed as exc:
+                raise BlockInvalid(f"a bundle of the block does not decode: {exc.message}", height=req.height,
+                                   field="txs") from None
         return BlockRequest(req.height, millis(req.time), self._name(req.proposer_address), txs, engine_hash,
                             misbehavior)
 
@@ -189,13 +190,13 @@ class Adapter:
         votes = tuple(Vote(self._name(v.validator.address), v.vote_extension)
                       for v in req.local_last_commit.votes if v.block_id_flag == COMMIT_FLAG and v.vote_extension)
         limit = self.genesis.params["max_block_txs"]
-        mempool = []
-        for tx in req.txs:  # the mempool's bundles unpacked (a malformed one cannot have been admitted)
+        mempool: list[bytes] = []
+        for tx in req.txs:  # the mempool's bundles unpacked (one that does not decode was never admitted)
             try:
                 mempool += bundle.unpack(tx)
             except TxMalformed:
                 continue
-        txs = self.app.prepare_proposal(replace(self._block(req), txs=tuple(mempool[:limit])), votes)
+        txs = self.app.prepare_proposal(self._block(req, txs=tuple(mempool[:limit])), votes)
         kept, size = [], 0
         for tx in txs:  # the certificate first, then as many transactions as CometBFT's limit holds, packed
             size += len(tx) + bundle.ITEM_OVERHEAD
