@@ -80,10 +80,4 @@ def unpack(tx: bytes) -> list[bytes]:
 
 def flatten(txs: Iterable[bytes]) -> tuple[bytes, ...]:
     """The mulu transactions of a CometBFT block's transactions, in order (raises :class:`TxMalformed`)."""
-    out: list[bytes] = []
-    for tx in txs:
-        if tx.startswith(TAG):
-            out += unpack(tx)
-        else:
-            out.append(tx)
-    return tuple(out)
+    return tuple(raw for tx in txs for raw in unpack(tx))

@@ -172,17 +172,21 @@ class Adapter:
 
     # --- blocks ------------------------------------------------------------------------------
 
+    def _unpacked(self, req) -> list[list[bytes]]:
+        """The mulu transactions of each of a block's CometBFT transactions (:class:`BlockInvalid` if a
+        bundle does not decode)."""
+        try:
+            return [bundle.unpack(tx) for tx in req.txs]
+        except TxMalformed as exc:
+            raise BlockInvalid(f"a bundle of the block does not decode: {exc.message}", height=req.height,
+                               field="txs") from None
+
     def _block(self, req, *, engine_hash: bytes = b"", txs: tuple[bytes, ...] | None = None) -> BlockRequest:
-        """The block CometBFT asks about, its bundles unpacked (:class:`BlockInvalid` if one is malformed),
-        or with ``txs`` instead."""
+        """The block CometBFT asks about, its bundles unpacked, or with ``txs`` instead."""
         misbehavior = tuple(Evidence(self._name(m.validator.address), m.height, MISBEHAVIOR.get(m.type, "unknown"),
                                      millis(m.time)) for m in req.misbehavior)
         if txs is None:
-            try:
-                txs = bundle.flatten(req.txs)
-            except TxMalformed as exc:
-                raise BlockInvalid(f"a bundle of the block does not decode: {exc.message}", height=req.height,
-                                   field="txs") from None
+            txs = tuple(raw for part in self._unpacked(req) for raw in part)
         return BlockRequest(req.height, millis(req.time), self._name(req.proposer_address), txs, engine_hash,
                             misbehavior)
 
@@ -230,15 +234,17 @@ class Adapter:
         return abci.Response(verify_vote_extension=abci.ResponseVerifyVoteExtension(status=status))
 
     def finalize_block(self, req) -> "abci.Response":
-        block = self._block(req, engine_hash=req.hash)
+        parts = self._unpacked(req)
+        block = self._block(req, engine_hash=req.hash, txs=tuple(raw for part in parts for raw in part))
         with _accepted_by_the_network(block.height):
             result = self.app.finalize_block(FinalizeRequest(block.height, block.time, block.proposer, block.txs,
                                                              block.engine_hash, block.misbehavior))
         tx_results = [abci.ExecTxResult(code=CODE_OK, info="certificate")] if result.certificate else []
         results = iter(result.tx_results)
-        for tx in req.txs[len(tx_results):]:  # one result per CometBFT transaction: a bundle's sums up its own
+        # one result per CometBFT transaction: a bundle's sums up those of its own
+        for tx, part in zip(req.txs[len(tx_results):], parts[len(tx_results):]):
             if bundle.is_bundle(tx):
-                rs = [next(results) for _ in bundle.unpack(tx)]
+                rs = [next(results) for _ in part]
                 refused = sum(1 for r in rs if not r.ok)
                 tx_results.append(abci.ExecTxResult(code=CODE_OK, info=f"bundle: {len(rs) - refused} committed, "
                                                     f"{refused} refused", codespace="mulu"))
