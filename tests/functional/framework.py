@@ -37,7 +37,7 @@ PORT_MIN = 20000
 """Ports handed out lie in [PORT_MIN, PORT_MIN + PORT_RANGE), below Linux's ephemeral range."""
 PORT_RANGE = 12000
 PORTS_PER_PROCESS = 40
-"""Each test process starts in its own block of ports, chosen by its pid."""
+"""Outside pytest-xdist, a test process starts in its own block of ports, chosen by its pid."""
 
 GENESIS_TIME = 1_767_225_600_000
 """2026-01-01T00:00:00Z in ms: a fixed genesis time for test chains."""
@@ -57,12 +57,23 @@ def _bindable(port: int) -> bool:
     return True
 
 
+def _port_share() -> tuple[int, int]:
+    """Where this test process's ports start in the range, and how many it may walk through: under
+    pytest-xdist each worker has a share of its own, so that two workers never hand out one port (a
+    port found free is bound only later, by a node's process); otherwise the whole range from a block
+    chosen by the pid."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw") and worker[2:].isdigit():
+        share = PORT_RANGE // max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+        return int(worker[2:]) * share % PORT_RANGE, share
+    return os.getpid() % (PORT_RANGE // PORTS_PER_PROCESS) * PORTS_PER_PROCESS, PORT_RANGE
+
+
 def free_port() -> int:
-    """A port on 127.0.0.1 nobody listens on, derived from the pid and a counter."""
-    slots = PORT_RANGE // PORTS_PER_PROCESS
-    base = (os.getpid() % slots) * PORTS_PER_PROCESS
-    for _ in range(PORT_RANGE):
-        port = PORT_MIN + (base + next(_port_counter)) % PORT_RANGE
+    """A port on 127.0.0.1 nobody listens on, from this process's share of the range and a counter."""
+    base, share = _port_share()
+    for _ in range(share):
+        port = PORT_MIN + (base + next(_port_counter) % share) % PORT_RANGE
         if _bindable(port):
             return port
     raise RuntimeError("no free port in the test range")
